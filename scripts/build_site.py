@@ -1,0 +1,90 @@
+"""Build the static site: both languages in parallel, and a root page that picks the reader's language.
+
+    python scripts/build_site.py              # site/en/, site/zh/, site/index.html
+    python scripts/build_site.py --out DIR    # somewhere else (the tests build into a temporary folder)
+
+Each language is one `mkdocs build --strict`; if either fails, its messages are printed and the exit
+status is non-zero. Nothing is executed: recorded outputs are embedded (stale ones fail the build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
+
+ROOT_INDEX = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>LLM Roadmap · 大模型学习路线</title>
+<script>
+  // Send the reader to the first of their preferred languages that the site has; English otherwise.
+  (function () {
+    var prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+    var target = "en/";
+    for (var i = 0; i < prefs.length; i++) {
+      var p = String(prefs[i]).toLowerCase();
+      if (p.indexOf("zh") === 0) { target = "zh/"; break; }
+      if (p.indexOf("en") === 0) { target = "en/"; break; }
+    }
+    if (location.search.indexOf("stay") === -1) location.replace(target);
+  })();
+</script>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.6; }
+  a { display: inline-block; margin-right: 1.5rem; font-size: 1.2rem; }
+</style>
+</head>
+<body>
+<h1>LLM Roadmap · 大模型学习路线</h1>
+<p>Choose a language · 选择语言：</p>
+<p><a href="en/" hreflang="en">English</a><a href="zh/" hreflang="zh" lang="zh">简体中文</a></p>
+</body>
+</html>
+"""
+
+
+def build_one(lang: str, out: Path) -> tuple[str, int, str, float]:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning")
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", CONFIGS[lang], "--site-dir", str(out / lang)]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    return lang, proc.returncode, (proc.stdout + proc.stderr).strip(), time.monotonic() - start
+
+
+def build(out: Path, langs: list[str]) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+        results = list(pool.map(lambda lang: build_one(lang, out), langs))
+    status = 0
+    for lang, code, log, seconds in results:
+        if code != 0:
+            status = 1
+            print(f"FAILED: the {lang} build ({CONFIGS[lang]}):\n{log}", file=sys.stderr)
+        else:
+            print(f"built {lang} in {seconds:.1f} s -> {(out / lang).relative_to(out.parent) if out.is_relative_to(out.parent) else out / lang}")
+    tmp = out / ".index.html.tmp"
+    tmp.write_text(ROOT_INDEX, encoding="utf-8")
+    os.replace(tmp, out / "index.html")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "site", help="output folder (default: site/)")
+    parser.add_argument("--lang", choices=sorted(CONFIGS), action="append", help="only this language (repeatable)")
+    args = parser.parse_args(argv)
+    return build(args.out.resolve(), args.lang or sorted(CONFIGS))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

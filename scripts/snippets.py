@@ -1,0 +1,670 @@
+"""Run the site's programs and record their outputs; verify recorded outputs.
+
+Every program `snippets/<stage>/<name>.py` has a recorded output in `snippets/<stage>/_out/<name>/`:
+`output.txt` (its stdout), the figures it wrote, and `record.json` (the hash it was recorded for).
+An output is stale when the hash of the program, the data files it declares in
+`snippets/manifest.toml`, and the Python/torch/NumPy/Matplotlib versions differs from the recorded one.
+
+    python scripts/snippets.py              # run stale programs (in parallel), record their outputs
+    python scripts/snippets.py --force      # run all of them
+    python scripts/snippets.py --check      # verify every recorded output, run nothing
+    python scripts/snippets.py --device cuda  # rerun all on a GPU, compare with the CPU records
+
+Labs (`lab_*.py`, jupytext percent scripts listed in the manifest with `notebook = "<page>.ipynb"`) are
+executed into notebooks with outputs, one per language, written to `docs/<lang>/<page>.ipynb`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUT_DIRNAME = "_out"
+OUTPUT_FILE = "output.txt"
+RECORD_FILE = "record.json"
+FIGURE_SUFFIXES = (".svg", ".png")
+LANGUAGES = ("en", "zh")
+DEFAULT_TIMEOUT = 60.0
+STDERR_TAIL_LINES = 15
+# Versions that change what a program prints or draws; part of every hash.
+VERSIONED_PACKAGES = ("torch", "numpy", "matplotlib")
+# Keys a manifest entry may have, and what each means (shown in the error for an unknown key).
+MANIFEST_KEYS = {
+    "timeout": "seconds before the program is stopped (default 60)",
+    "data": "list of repository paths the program reads; part of its hash",
+    "notebook": "labs only: page path of the notebook, e.g. transformer/lab-x.ipynb",
+}
+
+
+class SnippetError(Exception):
+    """A problem with the programs or their records, with a message that says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Program:
+    root: Path
+    rel: str  # "snippets/05-transformer/attention_scratch.py"
+    timeout: float = DEFAULT_TIMEOUT
+    data: tuple[str, ...] = ()
+    notebook: str | None = None  # labs: "transformer/lab-tiny-transformer.ipynb"
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.rel
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def out_dir(self) -> Path:
+        return self.path.parent / OUT_DIRNAME / self.name
+
+    @property
+    def is_lab(self) -> bool:
+        return self.notebook is not None
+
+    def notebook_path(self, lang: str) -> Path:
+        assert self.notebook is not None
+        return self.root / "docs" / lang / self.notebook
+
+
+@dataclass
+class Result:
+    program: Program
+    ok: bool
+    stdout: str = ""
+    stderr: str = ""
+    returncode: int | None = None
+    reason: str = ""  # why it failed, in words
+    seconds: float = 0.0
+    files: dict[str, bytes] = field(default_factory=dict)  # figures (and notebooks for labs)
+
+    def failure_message(self) -> str:
+        tail = "\n".join(self.stderr.rstrip().splitlines()[-STDERR_TAIL_LINES:])
+        status = "none (killed)" if self.returncode is None else str(self.returncode)
+        msg = f"FAILED {self.program.rel}: {self.reason} (exit status {status})"
+        if tail:
+            msg += "\n  last lines of stderr:\n" + "\n".join("    " + line for line in tail.splitlines())
+        return msg
+
+
+# --------------------------------------------------------------------------------------------------
+# Discovery and hashing
+
+
+def load_manifest(root: Path) -> dict[str, dict]:
+    path = root / "snippets" / "manifest.toml"
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SnippetError(f"{path.relative_to(root)}: invalid TOML: {exc}") from exc
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise SnippetError(f"snippets/manifest.toml: [{key!r}] must be a table of settings")
+        unknown = set(entry) - set(MANIFEST_KEYS)
+        if unknown:
+            allowed = "; ".join(f"{k}: {v}" for k, v in MANIFEST_KEYS.items())
+            raise SnippetError(
+                f"snippets/manifest.toml: [{key!r}] has unknown key(s) {sorted(unknown)}. Allowed: {allowed}"
+            )
+        if not (root / "snippets" / key).is_file():
+            raise SnippetError(
+                f"snippets/manifest.toml: [{key!r}] names no program (expected snippets/{key}); "
+                "fix the name or remove the entry"
+            )
+        for item in entry.get("data", []):
+            if not (root / item).is_file():
+                raise SnippetError(f"snippets/manifest.toml: [{key!r}] data file {item!r} does not exist")
+    return data
+
+
+def discover(root: Path = REPO_ROOT) -> list[Program]:
+    """Every program under snippets/, sorted, with its manifest settings."""
+    manifest = load_manifest(root)
+    programs = []
+    for path in sorted((root / "snippets").rglob("*.py")):
+        rel_parts = path.relative_to(root / "snippets").parts
+        if any(part.startswith(("_", ".")) for part in rel_parts):
+            continue  # _out/, __pycache__/, private helpers
+        key = "/".join(rel_parts)
+        entry = manifest.get(key, {})
+        if path.name.startswith("lab_") and "notebook" not in entry:
+            raise SnippetError(
+                f"snippets/{key} is a lab (lab_*.py) but snippets/manifest.toml gives it no notebook page; "
+                f'add:\n["{key}"]\nnotebook = "<stage>/<page>.ipynb"'
+            )
+        programs.append(
+            Program(
+                root=root,
+                rel=f"snippets/{key}",
+                timeout=float(entry.get("timeout", DEFAULT_TIMEOUT)),
+                data=tuple(entry.get("data", ())),
+                notebook=entry.get("notebook"),
+            )
+        )
+    return programs
+
+
+def find(root: Path, rel: str) -> Program:
+    for program in discover(root):
+        if program.rel == rel:
+            return program
+    raise SnippetError(f"no program {rel!r}: expected a file {rel} (programs live in snippets/<stage>/<name>.py)")
+
+
+def environment() -> dict[str, str]:
+    """The versions that are part of every hash (read without importing the packages)."""
+    env = {"python": f"{sys.version_info.major}.{sys.version_info.minor}"}
+    for name in VERSIONED_PACKAGES:
+        try:
+            env[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            env[name] = "absent"
+    return env
+
+
+def source_hash(program: Program, env: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    h.update(program.rel.encode())
+    h.update(program.path.read_bytes())
+    for item in sorted(program.data):
+        h.update(item.encode())
+        h.update((program.root / item).read_bytes())
+    if program.notebook:
+        h.update(program.notebook.encode())
+    h.update(json.dumps(env, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_record(program: Program) -> dict | None:
+    path = program.out_dir / RECORD_FILE
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+
+
+def state(program: Program, env: dict[str, str]) -> tuple[str, str]:
+    """("fresh" | "missing" | "stale" | "failed", explanation)."""
+    record = read_record(program)
+    if record is None or not (program.out_dir / OUTPUT_FILE).exists():
+        return "missing", "no recorded output"
+    if record.get("failed"):
+        return "failed", f"its last run failed ({record['failed']}); the output shown is old"
+    if record.get("hash") != source_hash(program, env):
+        changed = [k for k, v in env.items() if record.get("environment", {}).get(k) != v]
+        if changed:
+            why = "versions changed since it was recorded: " + ", ".join(
+                f"{k} {record.get('environment', {}).get(k)} -> {env[k]}" for k in changed
+            )
+        else:
+            why = "the program or its data changed since its output was recorded"
+        return "stale", why
+    for name, digest in record.get("files", {}).items():
+        path = program.out_dir / name
+        if not path.exists() or file_hash(path) != digest:
+            return "stale", f"recorded file {name} is missing or was edited by hand"
+    if program.is_lab:
+        for lang in LANGUAGES:
+            nb = program.notebook_path(lang)
+            if not nb.exists() or file_hash(nb) != record.get("notebooks", {}).get(lang):
+                return "stale", f"notebook {nb.relative_to(program.root)} is missing or was edited by hand"
+    return "fresh", ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Running
+
+
+class Interrupted(Exception):
+    pass
+
+
+_active: dict[int, subprocess.Popen] = {}
+_active_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def _kill_all() -> None:
+    _stopping.set()
+    with _active_lock:
+        procs = list(_active.values())
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def child_env(out_dir: Path, device: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SNIPPET_OUT_DIR=str(out_dir),
+        OMP_NUM_THREADS="1",  # fixed thread count: same numbers whatever the machine's core count
+        MKL_NUM_THREADS="1",
+        PYTHONHASHSEED="0",
+        PYTHONIOENCODING="utf-8",
+        PYTHONDONTWRITEBYTECODE="1",
+        MPLBACKEND="Agg",
+        SOURCE_DATE_EPOCH="0",  # matplotlib writes no wall-clock date into figures
+        CUBLAS_WORKSPACE_CONFIG=":4096:8",
+    )
+    if device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""  # record CPU outputs even on a GPU machine
+    return env
+
+
+def run_program(program: Program, device: str = "cpu", timeout: float | None = None) -> Result:
+    """Run one program in its own process group; collect stdout, stderr and the files it wrote."""
+    timeout = program.timeout if timeout is None else timeout
+    with tempfile.TemporaryDirectory(prefix="snippet-") as tmp:
+        tmp_path = Path(tmp)
+        if program.is_lab:
+            cmd = [sys.executable, str(Path(__file__).with_name("labs.py")), str(program.path), str(tmp_path)]
+        else:
+            cmd = [sys.executable, str(program.path)]
+        start = time.monotonic()
+        if _stopping.is_set():
+            raise Interrupted
+        proc = subprocess.Popen(
+            cmd,
+            cwd=program.root,
+            env=child_env(tmp_path, device),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        with _active_lock:
+            _active[proc.pid] = proc
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            timed_out = True
+        finally:
+            with _active_lock:
+                _active.pop(proc.pid, None)
+        seconds = time.monotonic() - start
+        if _stopping.is_set():
+            raise Interrupted
+        stdout = out.decode("utf-8", errors="replace")
+        stderr = err.decode("utf-8", errors="replace")
+        result = Result(program, ok=False, stdout=stdout, stderr=stderr, returncode=proc.returncode, seconds=seconds)
+        if timed_out:
+            result.returncode = None
+            result.reason = f"timed out after {timeout:g} s (raise 'timeout' in snippets/manifest.toml only if it must be slow)"
+        elif proc.returncode != 0:
+            result.reason = "raised an error" if "Traceback" in stderr else "exited with an error"
+        elif not stdout.strip():
+            result.reason = "printed nothing (a program must print the evidence for its claim)"
+        else:
+            result.ok = True
+            for path in sorted(tmp_path.rglob("*")):
+                if path.is_file():
+                    result.files[path.relative_to(tmp_path).as_posix()] = path.read_bytes()
+        return result
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def commit(result: Result, env: dict[str, str]) -> None:
+    """Replace the program's recorded output with this result, so that no reader sees half of it."""
+    program = result.program
+    out_root = program.out_dir.parent
+    out_root.mkdir(parents=True, exist_ok=True)
+    record = {
+        "program": program.rel,
+        "hash": source_hash(program, env),
+        "environment": env,
+        "files": {},
+    }
+    if program.is_lab:
+        # Notebooks first: until the new record lands, the old record does not match them (stale).
+        record["notebooks"] = {}
+        for lang in LANGUAGES:
+            data = result.files[f"{lang}.ipynb"]
+            _atomic_write(program.notebook_path(lang), data)
+            record["notebooks"][lang] = hashlib.sha256(data).hexdigest()
+    tmp_dir = Path(tempfile.mkdtemp(dir=out_root, prefix=f".tmp-{program.name}-"))
+    try:
+        (tmp_dir / OUTPUT_FILE).write_text(result.stdout, encoding="utf-8")
+        for name, data in result.files.items():
+            if name.endswith(FIGURE_SUFFIXES):
+                (tmp_dir / name).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_dir / name).write_bytes(data)
+                record["files"][name] = hashlib.sha256(data).hexdigest()
+        (tmp_dir / RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        old = out_root / f".old-{program.name}"
+        if old.exists():
+            shutil.rmtree(old)
+        if program.out_dir.exists():
+            os.rename(program.out_dir, old)
+        os.rename(tmp_dir, program.out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+
+
+def mark_failed(result: Result) -> None:
+    """Keep the old output but mark it, so that neither the build nor the check reuses it silently."""
+    record = read_record(result.program)
+    if record is None:
+        return
+    record["failed"] = result.reason
+    _atomic_write(result.program.out_dir / RECORD_FILE, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def recover(root: Path) -> None:
+    """Undo what an interrupted run left behind: temporary folders, a half-swapped output."""
+    for out_root in (root / "snippets").rglob(OUT_DIRNAME):
+        for item in out_root.iterdir():
+            if item.name.startswith(".old-"):
+                final = out_root / item.name[len(".old-") :]
+                if final.exists():
+                    shutil.rmtree(item)
+                else:
+                    os.rename(item, final)
+            elif item.name.startswith(".tmp-"):
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
+    for lang in LANGUAGES:
+        docs = root / "docs" / lang
+        if docs.exists():
+            for item in docs.rglob(".tmp-*.ipynb-*"):
+                item.unlink()
+
+
+def remove_orphans(root: Path, programs: list[Program]) -> list[str]:
+    """Delete recorded outputs whose program no longer exists."""
+    wanted = {p.out_dir for p in programs}
+    removed = []
+    for out_root in (root / "snippets").rglob(OUT_DIRNAME):
+        for item in sorted(out_root.iterdir()):
+            if item.is_dir() and item not in wanted:
+                shutil.rmtree(item)
+                removed.append(item.relative_to(root).as_posix())
+        if not any(out_root.iterdir()):
+            out_root.rmdir()
+    return removed
+
+
+class Progress:
+    """A progress bar on a terminal (count, running programs, elapsed); one line per program otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr) -> None:
+        self.total = total
+        self.stream = stream
+        self.running: list[str] = []
+        self.bar = None
+        if stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=stream, unit="prog", bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}] {postfix}")
+
+    def started(self, program: Program) -> None:
+        self.running.append(program.name)
+        if self.bar is not None:
+            self.bar.set_postfix_str(", ".join(self.running))
+
+    def finished(self, result: Result) -> None:
+        self.running.remove(result.program.name)
+        word = "ok" if result.ok else "FAILED"
+        if self.bar is not None:
+            self.bar.set_postfix_str(", ".join(self.running))
+            self.bar.update(1)
+            if not result.ok:
+                self.bar.write(f"FAILED {result.program.rel}")
+        else:
+            print(f"  {word:6} {result.program.rel} ({result.seconds:.1f} s)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_many(
+    programs: list[Program],
+    jobs: int,
+    device: str = "cpu",
+    progress: bool = True,
+    on_result=None,
+) -> list[Result]:
+    """Run programs in parallel (one process each); Ctrl-C or SIGTERM kills them all.
+
+    `on_result(result)` is called in this thread as each program finishes (to record it at once).
+    """
+    results: list[Result] = []
+    bar = Progress(len(programs)) if progress else None
+
+    def task(program: Program) -> Result:
+        if bar:
+            with _active_lock:
+                bar.started(program)
+        return run_program(program, device=device)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(task, p) for p in programs]
+        for fut in as_completed(futures):
+            result = fut.result()
+            if bar:
+                with _active_lock:
+                    bar.finished(result)
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+    except (KeyboardInterrupt, Interrupted):
+        _kill_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Interrupted from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if bar:
+            bar.close()
+    order = {p.rel: i for i, p in enumerate(programs)}
+    return sorted(results, key=lambda r: order[r.program.rel])
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_check(root: Path) -> int:
+    env = environment()
+    programs = discover(root)
+    problems = []
+    for program in programs:
+        st, why = state(program, env)
+        if st != "fresh":
+            problems.append(f"  {st:7} {program.rel}: {why}")
+    orphans = [
+        d.relative_to(root).as_posix()
+        for out_root in (root / "snippets").rglob(OUT_DIRNAME)
+        for d in out_root.iterdir()
+        if d.is_dir() and d not in {p.out_dir for p in programs}
+    ]
+    problems += [f"  orphan  {o}: its program was deleted" for o in orphans]
+    if problems:
+        print(f"{len(problems)} recorded output(s) are not up to date:", file=sys.stderr)
+        print("\n".join(problems), file=sys.stderr)
+        print("Fix: run `make snippets` (or: python scripts/snippets.py) and commit the outputs.", file=sys.stderr)
+        return 1
+    print(f"all {len(programs)} recorded outputs are up to date")
+    return 0
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
+
+
+def compare_numeric(expected: str, actual: str, rtol: float, atol: float) -> list[str]:
+    """Differences between two outputs, allowing numbers to differ within a tolerance."""
+    diffs = []
+    exp_lines, act_lines = expected.splitlines(), actual.splitlines()
+    if len(exp_lines) != len(act_lines):
+        diffs.append(f"line count differs: {len(exp_lines)} recorded, {len(act_lines)} now")
+    for i, (e, a) in enumerate(zip(exp_lines, act_lines), start=1):
+        if e == a:
+            continue
+        if NUMBER.sub("#", e) != NUMBER.sub("#", a):
+            diffs.append(f"line {i}: text differs\n    recorded: {e}\n    now:      {a}")
+            continue
+        for x, y in zip(NUMBER.findall(e), NUMBER.findall(a)):
+            fx, fy = float(x), float(y)
+            if not (math.isclose(fx, fy, rel_tol=rtol, abs_tol=atol) or (math.isnan(fx) and math.isnan(fy))):
+                diffs.append(f"line {i}: {x} -> {y}\n    recorded: {e}\n    now:      {a}")
+                break
+    return diffs
+
+
+def cmd_device(root: Path, device: str, jobs: int, rtol: float, atol: float, only: list[str]) -> int:
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import torch,sys; sys.exit(0 if torch.{device}.is_available() else 1)"],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        print(f"error: no {device} device is available here; run this on a machine with one.", file=sys.stderr)
+        return 2
+    programs = [p for p in discover(root) if not only or p.rel in only]
+    results = run_many(programs, jobs=jobs, device=device)
+    failed = 0
+    report = []
+    for r in results:
+        if not r.ok:
+            failed += 1
+            report.append(r.failure_message())
+            continue
+        recorded = (r.program.out_dir / OUTPUT_FILE).read_text(encoding="utf-8")
+        diffs = compare_numeric(recorded, r.stdout, rtol, atol)
+        if diffs:
+            failed += 1
+            report.append(f"DIFFERS {r.program.rel}:\n  " + "\n  ".join(diffs))
+        else:
+            report.append(f"same    {r.program.rel}")
+    print(f"{device} versus recorded CPU outputs (rtol={rtol:g}, atol={atol:g}):")
+    print("\n".join(report))
+    print(f"{len(results) - failed} same, {failed} differ or failed")
+    return 1 if failed else 0
+
+
+def cmd_run(root: Path, force: bool, jobs: int, only: list[str], progress: bool) -> int:
+    recover(root)
+    env = environment()
+    programs = discover(root)
+    removed = remove_orphans(root, programs)
+    for item in removed:
+        print(f"removed {item} (its program was deleted)")
+    if only:
+        known = {p.rel for p in programs}
+        missing = [o for o in only if o not in known]
+        if missing:
+            raise SnippetError(f"no such program(s): {', '.join(missing)}")
+        programs = [p for p in programs if p.rel in only]
+    todo = [p for p in programs if force or state(p, env)[0] != "fresh"]
+    if not todo:
+        print(f"all {len(programs)} recorded outputs are up to date")
+        return 0
+    print(f"running {len(todo)} of {len(programs)} programs with {jobs} worker(s)", flush=True)
+    failures: list[Result] = []
+
+    def record(r: Result) -> None:
+        if r.ok:
+            commit(r, env)
+        else:
+            mark_failed(r)
+            failures.append(r)
+
+    try:
+        results = run_many(todo, jobs=jobs, progress=progress, on_result=record)
+    except Interrupted:
+        recover(root)
+        print("interrupted: finished programs were recorded; the others keep their old outputs", file=sys.stderr)
+        return 130
+    if failures:
+        for r in failures:
+            print(r.failure_message(), file=sys.stderr)
+        print(
+            f"{len(failures)} of {len(todo)} programs failed; their old outputs (if any) are kept and marked stale.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"recorded {len(results)} output(s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("programs", nargs="*", help="only these programs (paths like snippets/05-transformer/x.py)")
+    parser.add_argument("--force", action="store_true", help="run every program, stale or not")
+    parser.add_argument("--check", action="store_true", help="verify the recorded outputs without running anything")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cuda: rerun on a GPU and compare with the recorded CPU outputs; writes nothing")
+    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance for --device cuda")
+    parser.add_argument("--atol", type=float, default=1e-3, help="absolute tolerance for --device cuda")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel programs (default: cores)")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--no-progress", action="store_true", help="one line per program instead of a bar")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+
+    def on_term(signum, frame):  # a kill is handled like Ctrl-C: children killed, nothing half-written
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    only = [Path(p).as_posix().removeprefix("./") for p in args.programs]
+    try:
+        if args.check:
+            return cmd_check(root)
+        if args.device != "cpu":
+            return cmd_device(root, args.device, args.jobs, args.rtol, args.atol, only)
+        return cmd_run(root, args.force, args.jobs, only, progress=not args.no_progress)
+    except SnippetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        _kill_all()
+        recover(root)
+        print("interrupted: no half-written output was left behind", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Shared fixtures: the repository, a built site, a loopback server, a fresh copy of the repository."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+
+import build_site  # noqa: E402
+import snippets as runner  # noqa: E402
+
+# What a copy of the repository needs to build the site (tests that break things work on a copy).
+BUILD_INPUTS = ("docs", "scripts", "snippets", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """Both languages built with --strict from the working tree, into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    status = build_site.build(out, ["en", "zh"])
+    assert status == 0, "the site build failed (its messages are printed above)"
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served on loopback (like any static host would serve it)."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def repo_copy(tmp_path) -> Path:
+    """A copy of what the build needs, to break on purpose."""
+    for name in BUILD_INPUTS:
+        src = REPO_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path
+
+
+def build_copy(root: Path, lang: str = "en") -> subprocess.CompletedProcess:
+    """Build one language of a repository copy with its own scripts; returns the finished process."""
+    return subprocess.run(
+        [sys.executable, str(root / "scripts" / "build_site.py"), "--lang", lang, "--out", str(root / "site")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )

@@ -1,0 +1,177 @@
+"""The built site in a real browser (Debian's Chromium driven by playwright), served on loopback.
+
+What breaks these tests: a page that requests another host (fonts, CDN scripts) or logs a console error,
+Chinese search that finds nothing, a language switch that drops the reader on the home page, a copy
+button that copies something other than the program, math or diagrams left unrendered, a root page that
+ignores the reader's language.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import REPO_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+    pytest.skip("Debian's chromium is not installed (make test installs it when run as root)", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records every request to another host and every console error."""
+
+    def __init__(self, context, site_url: str):
+        self.page = context.new_page()
+        self.host = urlparse(site_url).netloc
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", self._on_request)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _on_request(self, request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https") and url.netloc != self.host:
+            self.foreign.append(request.url)
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(locale="en-US")
+    yield ctx
+    ctx.close()
+
+
+def all_pages(built_site: Path) -> list[str]:
+    return sorted(
+        p.relative_to(built_site).as_posix().removesuffix("index.html")
+        for p in built_site.glob("*/**/index.html")
+        if "search" not in p.parts and "assets" not in p.parts
+    )
+
+
+def test_every_page_loads_with_no_foreign_request_and_no_console_error(built_site, site_url, context):
+    pages = all_pages(built_site)
+    assert any(p.startswith("zh/transformer/") for p in pages) and any(p.startswith("en/transformer/") for p in pages)
+    problems = []
+    for path in pages:
+        w = Watched(context, site_url)
+        response = w.page.goto(f"{site_url}/{path}", wait_until="networkidle")
+        if response is None or response.status != 200:
+            problems.append(f"{path}: HTTP {response.status if response else 'no response'}")
+        if w.foreign:
+            problems.append(f"{path}: requests another host: {w.foreign}")
+        if w.errors:
+            problems.append(f"{path}: console errors: {w.errors}")
+        w.page.close()
+    assert not problems, "\n".join(problems)
+
+
+def search(page, query: str) -> list[str]:
+    page.locator('label[for="__search"]').first.click()  # opens search on narrow and wide screens
+    page.fill(".md-search__input", query)
+    page.wait_for_selector(".md-search-result__item", timeout=10000)
+    return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+
+
+@pytest.mark.parametrize(
+    "lang, query, expected",
+    [
+        ("en", "attention", "/transformer/attention/"),
+        ("en", "positional encoding", "/transformer/positional-encoding/"),
+        ("zh", "自注意力", "/transformer/attention/"),
+        ("zh", "多头注意力", "/transformer/multi-head-attention/"),
+        ("zh", "位置编码", "/transformer/positional-encoding/"),
+        ("zh", "Transformer", "/transformer/"),
+        ("zh", "softmax", "/transformer/attention/"),
+    ],
+)
+def test_search_finds_the_page(site_url, context, lang, query, expected):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
+    hrefs = search(w.page, query)
+    assert any(expected in h for h in hrefs[:8]), f"searching {query!r} on the {lang} site gave {hrefs[:8]}"
+
+
+@pytest.mark.parametrize("start, target", [("en", "zh"), ("zh", "en")])
+def test_language_switch_keeps_the_page(site_url, context, start, target):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/{start}/transformer/attention/", wait_until="networkidle")
+    w.page.wait_for_timeout(500)  # the switcher reads the other language's sitemap first
+    w.page.hover(".md-header__option .md-select")
+    w.page.click(f'.md-select__link[hreflang="{target}"]')
+    w.page.wait_for_url(f"**/{target}/**", timeout=10000)
+    assert w.page.url == f"{site_url}/{target}/transformer/attention/"
+
+
+def test_copy_button_copies_the_program(site_url, browser):
+    ctx = browser.new_context(locale="en-US")
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url)
+    w = Watched(ctx, site_url)
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    snippet = w.page.locator(".snippet").first
+    rel = snippet.get_attribute("data-snippet")
+    snippet.locator(".highlight").first.hover()
+    snippet.locator(".highlight").first.locator(".md-clipboard").click()
+    copied = w.page.evaluate("navigator.clipboard.readText()")
+    ctx.close()
+    assert copied == (REPO_ROOT / rel).read_text(encoding="utf-8").rstrip()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_math_and_diagrams_render(site_url, context, lang):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/{lang}/transformer/attention/", wait_until="networkidle")
+    assert w.page.locator(".katex").count() > 0, "no math was rendered by KaTeX"
+    assert w.page.locator(".arithmatex").filter(has_text="\\(").count() == 0, "raw TeX left on the page"
+    w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
+    w.page.wait_for_selector(".mermaid svg", timeout=10000, state="attached")
+    assert not w.foreign
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh"), ("en-GB", "en"), ("fr-FR", "en")])
+def test_root_page_sends_the_reader_to_their_language(site_url, browser, locale, lang):
+    ctx = browser.new_context(locale=locale)
+    page = ctx.new_page()
+    page.goto(f"{site_url}/")
+    page.wait_for_url(f"{site_url}/{lang}/", timeout=10000)
+    ctx.close()
+
+
+def test_lab_notebook_renders_with_outputs_and_download(site_url, context):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/zh/transformer/lab-tiny-transformer/", wait_until="networkidle")
+    assert w.page.locator(".jupyter-wrapper").count() == 1
+    assert w.page.locator(".jp-OutputArea-output").count() > 0, "the notebook shows no outputs"
+    assert w.page.locator("a[href$='.ipynb']").count() > 0, "no download link for the notebook"
+    text = w.page.locator(".jupyter-wrapper").inner_text()
+    assert "第" in text and "Step 1" not in text, "the Chinese notebook must hold only the Chinese text cells"
+    assert not w.foreign and not w.errors

@@ -1,0 +1,126 @@
+"""Both builds pass --strict, the two languages match page for page, and bad input fails the build loudly.
+
+What breaks these tests: a page without its translation, a page whose two languages use different
+programs, a program no page uses, a rendered program without its DOM contract (class `snippet`,
+`data-snippet`, a link to the .py, an output block), an output on the page that is not the recorded
+one, and a build that passes with a missing program, a stale output or a bad front-matter key.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO_ROOT, build_copy, runner
+
+DOCS = REPO_ROOT / "docs"
+SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(\S+)\s*-->\s*$", re.MULTILINE)
+
+
+def pages(lang: str) -> set[str]:
+    root = DOCS / lang
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in (".md", ".ipynb")}
+
+
+def shortcodes(path: Path) -> list[str]:
+    text = re.sub(r"^(```|~~~).*?^\1", "", path.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+    return SHORTCODE.findall(text)
+
+
+def test_both_languages_have_the_same_pages():
+    assert pages("en") == pages("zh")
+
+
+@pytest.mark.parametrize("page", sorted(p for p in pages("en") if p.endswith(".md")))
+def test_both_languages_use_the_same_programs(page):
+    assert shortcodes(DOCS / "en" / page) == shortcodes(DOCS / "zh" / page), f"{page}: the programs differ between languages"
+
+
+def test_every_program_is_used_by_a_page():
+    used = {rel for page in pages("en") if page.endswith(".md") for rel in shortcodes(DOCS / "en" / page)}
+    roadmap = yaml.safe_load((DOCS / "roadmap.yml").read_text(encoding="utf-8"))
+    listed = {p for sec in roadmap["sections"] for p in sec["pages"]}
+    for program in runner.discover(REPO_ROOT):
+        if program.is_lab:
+            assert program.notebook in listed, f"{program.rel}: its notebook page is not in docs/roadmap.yml"
+        else:
+            assert program.rel in used, f"{program.rel} is used by no page: add its shortcode to a page or delete it"
+
+
+def rendered_snippets(site: Path) -> list[tuple[Path, str, str]]:
+    found = []
+    for page in sorted(site.rglob("index.html")):
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<div class="snippet" data-snippet="([^"]+)">(.*?)<!-- /snippet -->', text, re.DOTALL):
+            found.append((page, m.group(1), m.group(2)))
+    return found
+
+
+def test_rendered_programs_keep_the_dom_contract(built_site):
+    for lang in ("en", "zh"):
+        found = rendered_snippets(built_site / lang)
+        used = {rel for page in pages(lang) if page.endswith(".md") for rel in shortcodes(DOCS / lang / page)}
+        assert {rel for _, rel, _ in found} == used, f"{lang}: not every shortcode became a rendered program"
+        for page, rel, body in found:
+            name = Path(rel).name
+            assert re.search(rf'<a [^>]*href="[^"]*{re.escape(rel)}"[^>]*download', body), f"{page}: no download link to {rel}"
+            assert 'class="snippet-output"' in body, f"{page}: {rel} has no output block"
+            served = built_site / lang / rel
+            assert served.read_bytes() == (REPO_ROOT / rel).read_bytes(), f"the site does not serve {rel} as it is"
+            output = runner.find(REPO_ROOT, rel).out_dir / runner.OUTPUT_FILE
+            shown = html.unescape(re.sub(r"<[^>]+>", "", body.split('class="snippet-output"', 1)[1]))
+            for line in output.read_text(encoding="utf-8").splitlines():
+                assert line.strip() in shown, f"{page}: the recorded output line {line!r} of {name} is not on the page"
+
+
+def test_root_page_offers_both_languages(built_site):
+    index = (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="en/"' in index and 'href="zh/"' in index
+
+
+# --- bad input fails the build with the fix named ---------------------------------------------------
+
+
+def test_unknown_program_fails_the_build(repo_copy):
+    page = repo_copy / "docs/en/start/setup.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- snippet: snippets/00-start/nope.py -->\n", encoding="utf-8")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0
+    assert "docs/en/start/setup.md: the snippet shortcode names snippets/00-start/nope.py, which is not a program" in proc.stderr
+
+
+def test_stale_output_fails_the_build(repo_copy):
+    program = repo_copy / "snippets/00-start/check_setup.py"
+    program.write_text(program.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0
+    assert "the recorded output of snippets/00-start/check_setup.py is stale" in proc.stderr
+    assert "make snippets" in proc.stderr
+
+
+def test_bad_front_matter_and_missing_translation_fail_the_build(repo_copy):
+    page = repo_copy / "docs/zh/start/setup.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("level: beginner", "level: beginner\nlevle: 2"), encoding="utf-8")
+    (repo_copy / "docs/en/start/extra.md").write_text("---\nid: extra\n---\n# Extra\n", encoding="utf-8")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0
+    assert "docs/zh/start/setup.md: unknown front-matter key(s) ['levle']" in proc.stderr
+    assert "docs/en/start/extra.md has no counterpart docs/zh/start/extra.md" in proc.stderr
+
+
+def test_malformed_shortcode_fails_the_build(repo_copy):
+    page = repo_copy / "docs/en/start/setup.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- snippet snippets/00-start/check_setup.py -->\n", encoding="utf-8")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0 and "malformed snippet shortcode" in proc.stderr
+
+
+def test_prerequisite_cycle_fails_the_build(repo_copy):
+    for lang in ("en", "zh"):
+        page = repo_copy / f"docs/{lang}/start/setup.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("prerequisites: []", "prerequisites: [setup]"), encoding="utf-8")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0 and "prerequisites form a cycle: setup -> setup" in proc.stderr
