@@ -369,6 +369,7 @@ def on_post_page(output: str, page, config) -> str:
             f'<link rel="stylesheet" href="{url("katex/katex.min.css")}">',
             f'<script src="{url("katex/katex.min.js")}"></script>',
             f'<script src="{url("katex/contrib/auto-render.min.js")}"></script>',
+            f'<script src="{get_relative_url("assets/javascripts/katex-init.js", page.url)}"></script>',
         ]
     if 'class="mermaid"' in output:
         # Material loads Mermaid from a CDN unless window.mermaid already exists: provide it first.

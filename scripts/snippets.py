@@ -365,6 +365,7 @@ def commit(result: Result, env: dict[str, str]) -> None:
             _atomic_write(program.notebook_path(lang), data)
             record["notebooks"][lang] = hashlib.sha256(data).hexdigest()
     tmp_dir = Path(tempfile.mkdtemp(dir=out_root, prefix=f".tmp-{program.name}-"))
+    tmp_dir.chmod(0o755)
     try:
         (tmp_dir / OUTPUT_FILE).write_text(result.stdout, encoding="utf-8")
         for name, data in result.files.items():
