@@ -340,6 +340,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary committed files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
