@@ -53,25 +53,28 @@ ROOT_INDEX = """<!doctype html>
 """
 
 
-def build_one(lang: str, out: Path) -> tuple[str, int, str, float]:
+def build_one(lang: str, out: Path, base_url: str | None = None) -> tuple[str, int, str, float]:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning")
+    if base_url:  # where the site will be served; the language switcher matches pages by full URL
+        env["SITE_URL"] = f"{base_url.rstrip('/')}/en/"
+        env["SITE_URL_ZH"] = f"{base_url.rstrip('/')}/zh/"
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", CONFIGS[lang], "--site-dir", str(out / lang)]
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     return lang, proc.returncode, (proc.stdout + proc.stderr).strip(), time.monotonic() - start
 
 
-def build(out: Path, langs: list[str]) -> int:
+def build(out: Path, langs: list[str], base_url: str | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=len(langs)) as pool:
-        results = list(pool.map(lambda lang: build_one(lang, out), langs))
+        results = list(pool.map(lambda lang: build_one(lang, out, base_url), langs))
     status = 0
     for lang, code, log, seconds in results:
         if code != 0:
             status = 1
             print(f"FAILED: the {lang} build ({CONFIGS[lang]}):\n{log}", file=sys.stderr)
         else:
-            print(f"built {lang} in {seconds:.1f} s -> {(out / lang).relative_to(out.parent) if out.is_relative_to(out.parent) else out / lang}")
+            print(f"built {lang} in {seconds:.1f} s -> {out / lang}")
     tmp = out / ".index.html.tmp"
     tmp.write_text(ROOT_INDEX, encoding="utf-8")
     os.replace(tmp, out / "index.html")
@@ -82,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "site", help="output folder (default: site/)")
     parser.add_argument("--lang", choices=sorted(CONFIGS), action="append", help="only this language (repeatable)")
+    parser.add_argument("--base-url", help="where the site will be served (default http://127.0.0.1:8000)")
     args = parser.parse_args(argv)
-    return build(args.out.resolve(), args.lang or sorted(CONFIGS))
+    return build(args.out.resolve(), args.lang or sorted(CONFIGS), args.base_url)
 
 
 if __name__ == "__main__":

@@ -321,6 +321,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return "\n".join(out)
 
 
+def on_page_context(context, page, config, nav):
+    """Lab pages get links to their notebook (copied beside the page by mkdocs-jupyter) and source."""
+    if page.file.src_uri.endswith(".ipynb"):
+        for program in _site["programs"].values():
+            if program.notebook == page.file.src_uri:
+                page.meta["lab_notebook"] = posixpath.basename(page.file.src_uri)
+                page.meta["lab_source"] = get_relative_url(program.rel, page.url)
+    return context
+
+
 EXTERNAL_SRC = re.compile(
     r"""<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
     r"""|@import\s+(?:url\()?["']?(?:https?:)?//"""

@@ -52,12 +52,22 @@ def for_language(nb, lang: str):
 
 
 def strip_volatile(nb) -> None:
-    """Remove what changes from run to run (timings, ids, patch versions) so that outputs are stable."""
+    """Remove what changes from run to run so that notebooks are stable: timings, patch versions, cell
+    ids, and the way the kernel happened to split a cell's printed text into chunks."""
     lang_info = nb.metadata.get("language_info", {})
     nb.metadata["language_info"] = {"name": lang_info.get("name", "python")}
     for i, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         cell["id"] = f"cell-{i:03d}"
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if out.output_type == "stream" and prev is not None and prev.output_type == "stream" and prev.name == out.name:
+                prev.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def main(argv: list[str]) -> int:

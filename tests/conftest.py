@@ -22,30 +22,37 @@ import snippets as runner  # noqa: E402
 BUILD_INPUTS = ("docs", "scripts", "snippets", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml")
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """Both languages built with --strict from the working tree, into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
-    status = build_site.build(out, ["en", "zh"])
-    assert status == 0, "the site build failed (its messages are printed above)"
-    return out
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output readable
         pass
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site):
-    """The built site served on loopback (like any static host would serve it)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+def _server(tmp_path_factory):
+    """A static file server on a free loopback port, serving a folder the site is built into."""
+    root = tmp_path_factory.mktemp("site")
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_site(_server) -> Path:
+    """Both languages built with --strict from the working tree, for the URL they are served at."""
+    root, url = _server
+    status = build_site.build(root, ["en", "zh"], base_url=url)
+    assert status == 0, "the site build failed (its messages are printed above)"
+    return root
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site, _server) -> str:
+    """The built site served on loopback (like any static host would serve it)."""
+    return _server[1]
 
 
 @pytest.fixture

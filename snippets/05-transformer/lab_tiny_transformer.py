@@ -35,26 +35,23 @@
 # 本实验把这一阶段学过的组件拼成一个完整的模型，并在你自己的 CPU 上用几秒钟把它训练好。你将：
 #
 # - 只用张量运算写出多头自注意力，并与 PyTorch 的 `F.scaled_dot_product_attention` 对照验证；
-# - 加上词元嵌入（token embedding）和可学习的位置编码，把前置归一化（pre-norm）的块——注意力、前馈网络、
-#   残差连接、层归一化——堆叠成一个编码器；
+# - 加上词元嵌入（token embedding）和可学习的位置编码，把前归一化（pre-norm）的块（注意力、前馈网络、残差连接、层归一化）堆叠成一个编码器；
 # - 训练它**把数字序列倒过来**，并在从未见过的序列上测量准确率；
 # - 体会模型为什么需要位置信息，以及填充掩码（padding mask）起什么作用。
 #
-# 所有单元格都是普通的 PyTorch 代码。可以在 Notebook 里从上到下依次运行，也可以把同一个文件当脚本运行：
-# `python lab_tiny_transformer.py`。
+# 所有单元格都是普通的 PyTorch 代码。可以在 Notebook 里从上到下依次运行，也可以把同一个文件当脚本运行：`python lab_tiny_transformer.py`。
 
 # %% [markdown] tags=["en"]
 # ## Step 0 · Settings
 #
-# All sizes live in one place. The model is deliberately tiny: two blocks, width 64, four heads —
+# All sizes and hyperparameters live in one place. The model is deliberately tiny: two blocks, width 64, four heads —
 # about 100 thousand parameters. Seeding and `torch.use_deterministic_algorithms(True)` make every run
 # print the same numbers.
 
 # %% [markdown] tags=["zh"]
 # ## 第 0 步 · 设置
 #
-# 所有超参数集中在一处。模型刻意做得很小：两个块、宽度 64、四个头，约 10 万个参数。
-# 固定随机种子并开启 `torch.use_deterministic_algorithms(True)`，保证每次运行打印出相同的数字。
+# 所有尺寸和超参数都集中在一处。模型刻意做得很小：两个块、宽度 64、四个头，约 10 万个参数。固定随机种子并开启 `torch.use_deterministic_algorithms(True)`，保证每次运行打印出相同的数字。
 
 # %%
 import math
@@ -102,19 +99,16 @@ plt.rcParams["svg.hashsalt"] = "llm-roadmap"  # stable ids inside the SVG
 # Reversal is a good first task for attention: to write the output at position $i$ the model must copy
 # the token at position $L-1-i$, where $L$ is the length. Nothing about the *content* of the tokens says
 # where to look, so the model can only solve it with positional information. Training batches are
-# drawn fresh at every step; the test set comes from a separate random generator (with 10⁸ to 10¹⁰
-# possible strings per length, an overlap with training data is practically impossible).
+# drawn fresh at every step; the test set comes from a separate random generator. With 10⁸ to 10¹⁰
+# possible strings per length, a test string will almost never have been seen in training, and Step 5
+# checks that none was.
 
 # %% [markdown] tags=["zh"]
 # ## 第 1 步 · 任务：把序列倒过来
 #
-# 每个样本是一串长度为 8 到 10 的随机数字，目标是把它倒序。较短的序列在右侧用 `PAD` 词元补齐，
-# 这样一个批次就是一个规整的矩形张量；填充位置上的目标设为 `-100`，也就是 `F.cross_entropy` 默认忽略的值。
+# 每个样本是一串长度为 8 到 10 的随机数字，目标是把它倒序。较短的序列在右侧用 `PAD` 词元补齐，这样一个批次就是一个规整的矩形张量；填充位置上的目标设为 `-100`，也就是 `F.cross_entropy` 默认忽略的值。
 #
-# 倒序很适合作为注意力的入门任务：要在位置 $i$ 输出正确的词元，模型必须复制位置 $L-1-i$ 上的词元
-# （$L$ 为序列长度）。词元的*内容*本身并不指明该看哪里，所以模型只能依靠位置信息来完成任务。
-# 训练批次每一步都重新随机生成；测试集由另一个独立的随机数生成器产生（每种长度都有 10⁸ 到 10¹⁰ 种可能的序列，
-# 与训练数据重合的概率几乎为零）。
+# 倒序很适合作为注意力的入门任务：要在位置 $i$ 输出正确的词元，模型必须复制位置 $L-1-i$ 上的词元（$L$ 为序列长度）。词元的*内容*本身并不指明该看哪里，所以模型只能依靠位置信息来完成任务。训练批次每一步都重新随机生成；测试集由另一个独立的随机数生成器产生。每种长度都有 10⁸ 到 10¹⁰ 种可能的序列，测试序列几乎不可能在训练中出现过，第 5 步会核实确实一条都没有。
 
 # %%
 def make_batch(n, gen):
@@ -157,15 +151,13 @@ print("(PAD =", PAD, "in inputs, -100 = ignored in targets)")
 # %% [markdown] tags=["zh"]
 # ## 第 2 步 · 用张量写出多头自注意力
 #
-# 这就是《注意力机制与自注意力》和《多头注意力》两页中的模块。一个线性层一次性算出所有头的查询、键和值，
-# 再按头切分，每个头的维度为 $d_h = d_\text{model}/h$，各自计算
+# 这就是《注意力机制与自注意力》和《多头注意力》两页中的模块。一个线性层一次性算出所有头的查询、键和值，再按头切分，每个头的维度为 $d_h = d_\text{model}/h$，各自计算
 #
 # $$
 # \operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_h}} + M\right)V ,
 # $$
 #
-# 其中掩码 $M$ 在真实词元处为 $0$，在填充的键处为 $-\infty$，因此任何查询都不会关注 `PAD` 位置。
-# 各头的输出拼接起来，再经过输出投影混合。正式使用之前，先把我们的计算与 `F.scaled_dot_product_attention` 对照一遍。
+# 其中掩码 $M$ 在真实词元处为 $0$，在填充的键处为 $-\infty$，因此任何查询都不会关注 `PAD` 位置。各头的输出拼接起来，再经过输出投影混合。正式使用之前，先把我们的计算与 `F.scaled_dot_product_attention` 对照一遍。
 
 # %%
 class MultiHeadSelfAttention(nn.Module):
@@ -222,21 +214,18 @@ print("matches F.scaled_dot_product_attention:", torch.allclose(mine, reference,
 # the whole (unpadded) input, as it must to read position $L-1-i$.
 
 # %% [markdown] tags=["zh"]
-# ## 第 3 步 · 前置归一化块与整个编码器
+# ## 第 3 步 · 前归一化块与整个编码器
 #
-# 按照《Transformer 块》一页的写法，采用 GPT-2 及多数现代模型使用的前置归一化（pre-norm）结构：
+# 按照《Transformer 块》一页的写法，采用 GPT-2 及多数现代模型使用的前归一化（pre-norm）结构：
 #
 # $$
 # x \leftarrow x + \operatorname{MHA}(\operatorname{LN}(x)), \qquad
 # x \leftarrow x + \operatorname{FFN}(\operatorname{LN}(x)) .
 # $$
 #
-# 前馈网络对每个位置独立作用（Linear → GELU → Linear，中间宽度扩大 4 倍）。
-# 残差连接为输入到输出保留了一条畅通的通路，使更深的堆叠也容易训练得多。
+# 前馈网络对每个位置独立作用（Linear → GELU → Linear，中间宽度扩大 4 倍）。残差连接为从输入到输出保留了一条畅通的通路，使更深的堆叠容易训练得多。
 #
-# 整个模型：词元嵌入加上**可学习的位置嵌入**（每个位置一个可训练向量，见《位置编码》），
-# 接 `N_LAYERS` 个块、一个最终的层归一化，以及一个线性输出头，在每个位置给出 10 个数字的 logits。
-# 这里没有因果掩码：这是编码器，每个位置都能看到整个（非填充的）输入——要读取位置 $L-1-i$，这是必需的。
+# 整个模型：词元嵌入加上**可学习的位置嵌入**（每个位置一个可训练向量，见《位置编码》），接 `N_LAYERS` 个块、一个最终的层归一化，以及一个线性输出头，在每个位置给出 10 个数字各自的 logits。这里没有因果掩码：这是编码器，每个位置都能看到整个（非填充的）输入；要读取位置 $L-1-i$，这是必需的。
 
 # %%
 class Block(nn.Module):
@@ -276,44 +265,57 @@ print("parameters:", sum(p.numel() for p in model.parameters()))
 # %% [markdown] tags=["en"]
 # ## Step 4 · Train
 #
-# Cross-entropy over all real positions, AdamW, and a learning rate that warms up for 30 steps and
-# then decays to zero along a cosine — the usual recipe for Transformers, which are sensitive to large
-# early updates. We print the mean loss over each stretch of 40 steps.
+# Cross-entropy over all real positions, AdamW, and a learning rate that rises linearly to `LR` over
+# the first 30 steps and then decays to zero along a half cosine over the remaining 170 — the usual
+# recipe for Transformers, which are sensitive to large early updates. We print the mean loss over
+# each stretch of 40 steps, and the loss at the very first step.
 
 # %% [markdown] tags=["zh"]
 # ## 第 4 步 · 训练
 #
-# 损失是所有真实位置上的交叉熵，优化器用 AdamW，学习率先线性预热 30 步，再按余弦曲线衰减到零——
-# 这是训练 Transformer 的常用做法，因为它对训练初期过大的更新比较敏感。每 40 步打印一次这段时间内的平均损失。
+# 损失是所有真实位置上的交叉熵，优化器用 AdamW；学习率在前 30 步线性预热到 `LR`，再在其余 170 步内沿半个余弦周期衰减到零。这是训练 Transformer 的常用做法，因为它对训练初期过大的更新比较敏感。每 40 步打印一次这段时间内的平均损失，另外打印第一步的损失。
 
 # %%
 opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-sched = torch.optim.lr_scheduler.LambdaLR(
-    opt, lambda s: min((s + 1) / WARMUP, 0.5 * (1 + math.cos(math.pi * s / STEPS))))
+
+
+def lr_factor(s):                    # s = number of optimizer steps already taken
+    if s < WARMUP:
+        return (s + 1) / WARMUP      # linear warm-up: LR/WARMUP, 2*LR/WARMUP, ..., LR
+    return 0.5 * (1 + math.cos(math.pi * (s - WARMUP) / (STEPS - WARMUP)))   # cosine from LR to 0
+
+
+sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
 
 losses = []
+seen_in_training = set()            # every training string, to check the test set is really unseen
 model.train()
 for step in range(1, STEPS + 1):
     x, y, _ = make_batch(BATCH, train_gen)
+    seen_in_training.update(map(tuple, x.tolist()))
     logits = model(x.to(DEVICE))                                    # (B, T, VOCAB)
     loss = F.cross_entropy(logits.reshape(-1, VOCAB), y.to(DEVICE).reshape(-1))  # ignores -100
     opt.zero_grad()
     loss.backward()
     opt.step()
     sched.step()
-    losses.append(float(f"{loss.item():.3g}"))   # 3 significant digits: ample for a plot, same on any CPU
+    losses.append(float(f"{loss.item():.3g}"))   # 3 significant digits: ample for the plot and the log
     if step % LOG_EVERY == 0:
         recent = sum(losses[-LOG_EVERY:]) / LOG_EVERY
         print(f"steps {step - LOG_EVERY + 1:4d}-{step:4d}   mean loss {recent:.3f}")
+print(f"loss at step 1: {losses[0]:.2f}   (ln 10 = {math.log(VOCAB):.2f})")
+assert abs(losses[0] - math.log(VOCAB)) < 0.3                  # starts near a uniform guess
+assert sum(losses[-LOG_EVERY:]) / LOG_EVERY < 5e-3 * losses[0]  # ends far below: about 1/1000 here
 
 # %% [markdown] tags=["en"]
-# The loss curve (log scale) starts at about $\ln 10 \approx 2.30$, the loss of a uniform guess over ten
-# digits. Once the model learns to fetch the digit at position $L-1-i$ the loss falls by about three
-# orders of magnitude within a hundred steps, then flattens as the learning rate decays.
+# The loss curve (log scale) starts near $\ln 10 \approx 2.30$, the loss of a uniform guess over ten
+# digits (2.48 at step 1: the random initial logits are not exactly uniform). Once the model learns to
+# fetch the digit at position $L-1-i$ the loss plunges — the mean over steps 81–120 is already below
+# 0.01 — and then flattens at about 0.002, three orders of magnitude below the start, as the learning
+# rate decays.
 
 # %% [markdown] tags=["zh"]
-# 损失曲线（对数坐标）的起点约为 $\ln 10 \approx 2.30$，即在十个数字中均匀猜测时的损失。
-# 模型一旦学会去取位置 $L-1-i$ 上的数字，损失就在一百步之内下降约三个数量级，随后随着学习率衰减而趋于平缓。
+# 损失曲线（对数坐标）的起点接近 $\ln 10 \approx 2.30$，即在十个数字中均匀猜测时的损失（第 1 步为 2.48：随机初始化的 logits 并不完全均匀）。模型一旦学会去取位置 $L-1-i$ 上的数字，损失就急剧下降：第 81–120 步的平均损失已经低于 0.01；随后随着学习率衰减，损失稳定在 0.002 左右，比起点低了三个数量级。
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -330,16 +332,20 @@ plt.show()
 # %% [markdown] tags=["en"]
 # ## Step 5 · Evaluate on held-out sequences
 #
-# Token accuracy counts correct digits over all real (unpadded) positions; sequence accuracy counts
-# sequences reversed without a single mistake, a much stricter measure.
+# First we confirm that no test string occurred in training. Token accuracy counts correct digits
+# over all real (unpadded) positions; sequence accuracy counts sequences reversed without a single
+# mistake, a much stricter measure.
 
 # %% [markdown] tags=["zh"]
 # ## 第 5 步 · 在留出的测试序列上评估
 #
-# 词元准确率统计所有真实（非填充）位置上预测正确的数字比例；序列准确率统计整条序列一个错误都没有的比例，
-# 这个标准要严格得多。
+# 先确认没有任何测试序列在训练中出现过。词元准确率统计所有真实（非填充）位置上预测正确的数字比例；序列准确率统计整条序列一个错误都没有的比例，这个标准要严格得多。
 
 # %%
+n_seen = sum(row in seen_in_training for row in map(tuple, x_test.tolist()))
+print(f"test strings that also occurred in training: {n_seen} of {N_TEST}")
+assert n_seen == 0                  # the test set is truly held out
+
 model.eval()
 with torch.no_grad():
     pred = model(x_test.to(DEVICE)).argmax(dim=-1).cpu()          # (N_TEST, T)
@@ -367,25 +373,31 @@ for b in range(5):
 #
 # Self-attention without positional information is permutation-equivariant (page *Positional
 # encoding*): shuffle the input tokens and the outputs are shuffled the same way. Zero the learned
-# positional embedding of the trained model and the output at a position can depend only on that
-# position's own digit and on the unordered set of digits around it — it can no longer tell which digit
-# is at $L-1-i$, and the accuracy collapses.
+# positional embedding of the trained model and the whole encoder inherits this property — the code
+# below checks it by shuffling the ten columns of the test inputs. The output at a position can then depend
+# only on that position's own token and on the unordered multiset of digits in the sequence (which
+# digits occur and how often, not where). The model can no longer tell which digit is at $L-1-i$, and
+# the accuracy collapses.
 
 # %% [markdown] tags=["zh"]
 # ## 第 6 步 · 位置信息很关键：一个小实验
 #
-# 没有位置信息的自注意力具有置换等变性（见《位置编码》）：打乱输入词元的顺序，输出也按同样的方式被打乱。
-# 把训练好的模型的位置嵌入置零后，某个位置的输出只能取决于该位置自己的数字，以及整条序列中数字的无序集合——
-# 模型再也分辨不出位置 $L-1-i$ 上是哪个数字，准确率随之崩溃。
+# 没有位置信息的自注意力具有置换等变性（见《位置编码》）：打乱输入词元的顺序，输出也按同样的方式被打乱。把训练好的模型的位置嵌入置零后，整个编码器也具有这一性质，下面的代码把测试输入的十列打乱来验证这一点。此时某个位置的输出只能取决于该位置自己的词元，以及整条序列中数字的无序多重集合（出现了哪些数字、各出现几次，但不含它们的位置）。模型再也分辨不出位置 $L-1-i$ 上是哪个数字，准确率随之崩溃。
 
 # %%
 saved = model.pos.weight.detach().clone()
+perm = torch.randperm(MAX_LEN, generator=torch.Generator().manual_seed(4))   # shuffle the columns
 with torch.no_grad():
     model.pos.weight.zero_()
-    pred_nopos = model(x_test.to(DEVICE)).argmax(dim=-1).cpu()
+    logits_nopos = model(x_test.to(DEVICE)).cpu()
+    logits_shuffled = model(x_test[:, perm].to(DEVICE)).cpu()
     model.pos.weight.copy_(saved)
-acc_nopos = (pred_nopos == y_test)[real].float().mean().item()
-print(f"token accuracy without positions: {acc_nopos:.4f}")
+# without positions: shuffling the input only shuffles the output the same way
+equivariant = torch.allclose(logits_shuffled, logits_nopos[:, perm], atol=1e-4)
+print("without positions, shuffled input -> equally shuffled output:", equivariant)
+assert equivariant
+acc_nopos = (logits_nopos.argmax(dim=-1) == y_test)[real].float().mean().item()
+print(f"token accuracy without positions: {acc_nopos:.4f}   (with positions: {token_acc:.4f})")
 assert acc_nopos < 0.5
 
 # %% [markdown] tags=["en"]
@@ -394,9 +406,9 @@ assert acc_nopos < 0.5
 # 1. **Sinusoidal positions.** Replace `nn.Embedding(MAX_LEN, D_MODEL)` with the fixed sinusoidal
 #    table from *Positional encoding* (register it as a buffer). Does the model still reach 99%? Does it
 #    need more steps?
-# 2. **Drop the padding mask.** Pass `key_ok = torch.ones_like(x, dtype=torch.bool)` so queries can
-#    also see `PAD` slots. Does accuracy change? Where could the model now read the sequence length
-#    from?
+# 2. **Drop the padding mask.** In `TinyTransformer.forward`, set
+#    `key_ok = torch.ones_like(x, dtype=torch.bool)` so queries can also see `PAD` slots. Does
+#    accuracy change? Where could the model now read the sequence length from?
 # 3. **Longer sequences.** Train on lengths 8–10, then test on length 12 (enlarge the positional table
 #    first). Why do learned positions give no useful signal at positions the model never trained on?
 # 4. **Smaller model.** Try `N_LAYERS = 1`, or `N_HEADS = 1`, or `D_MODEL = 32`. Which change hurts
@@ -409,14 +421,9 @@ assert acc_nopos < 0.5
 # %% [markdown] tags=["zh"]
 # ## 接下来可以尝试
 #
-# 1. **正弦位置编码。** 把 `nn.Embedding(MAX_LEN, D_MODEL)` 换成《位置编码》一页中的固定正弦位置编码表
-#    （用 buffer 注册）。模型还能达到 99% 吗？需要更多训练步数吗？
-# 2. **去掉填充掩码。** 令 `key_ok = torch.ones_like(x, dtype=torch.bool)`，让查询也能看到 `PAD` 位置。
-#    准确率有变化吗？模型现在可以从哪里得知序列长度？
-# 3. **更长的序列。** 在长度 8–10 上训练，在长度 12 上测试（先把位置嵌入表加大）。
-#    为什么可学习的位置编码在训练中从未出现过的位置上提供不了有用的信号？
-# 4. **更小的模型。** 试试 `N_LAYERS = 1`、`N_HEADS = 1` 或 `D_MODEL = 32`。哪一项改动影响最大？
-#    多训练一些步数能弥补吗？
-# 5. **后置归一化（post-norm）。** 把 `Block.forward` 改写成 `x = LN(x + MHA(x))`、`x = LN(x + FFN(x))`，
-#    并去掉学习率预热，比较两条损失曲线（见《Transformer 块》）。
+# 1. **正弦位置编码。** 把 `nn.Embedding(MAX_LEN, D_MODEL)` 换成《位置编码》一页中的固定正弦位置编码表（用 buffer 注册）。模型还能达到 99% 吗？需要更多训练步数吗？
+# 2. **去掉填充掩码。** 在 `TinyTransformer.forward` 里改为 `key_ok = torch.ones_like(x, dtype=torch.bool)`，让查询也能看到 `PAD` 位置。准确率有变化吗？模型现在可以从哪里得知序列长度？
+# 3. **更长的序列。** 在长度 8–10 上训练，在长度 12 上测试（先把位置嵌入表加大）。为什么可学习的位置编码在训练中从未出现过的位置上提供不了有用的信号？
+# 4. **更小的模型。** 试试 `N_LAYERS = 1`、`N_HEADS = 1` 或 `D_MODEL = 32`。哪一项改动影响最大？多训练一些步数能弥补吗？
+# 5. **后归一化（post-norm）。** 把 `Block.forward` 改写成 `x = LN(x + MHA(x))`、`x = LN(x + FFN(x))`，并去掉学习率预热，比较两条损失曲线（见《Transformer 块》）。
 # 6. **看看模型内部。** 让最后一个块返回注意力权重，对一个测试样本画成热力图。你能看到 $i \to L-1-i$ 的反对角线吗？
