@@ -85,17 +85,19 @@ def test_root_page_offers_both_languages(built_site):
 # --- bad input fails the build with the fix named ---------------------------------------------------
 
 
+def edit(path: Path, change) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def test_unknown_program_fails_the_build(repo_copy):
-    page = repo_copy / "docs/en/start/setup.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- snippet: snippets/00-start/nope.py -->\n", encoding="utf-8")
+    edit(repo_copy / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet: snippets/00-start/nope.py -->\n")
     proc = build_copy(repo_copy)
     assert proc.returncode != 0
     assert "docs/en/start/setup.md: the snippet shortcode names snippets/00-start/nope.py, which is not a program" in proc.stderr
 
 
 def test_stale_output_fails_the_build(repo_copy):
-    program = repo_copy / "snippets/00-start/check_setup.py"
-    program.write_text(program.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    edit(repo_copy / "snippets/00-start/check_setup.py", lambda t: t + "\n# an edit\n")
     proc = build_copy(repo_copy)
     assert proc.returncode != 0
     assert "the recorded output of snippets/00-start/check_setup.py is stale" in proc.stderr
@@ -103,8 +105,7 @@ def test_stale_output_fails_the_build(repo_copy):
 
 
 def test_bad_front_matter_and_missing_translation_fail_the_build(repo_copy):
-    page = repo_copy / "docs/zh/start/setup.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("level: beginner", "level: beginner\nlevle: 2"), encoding="utf-8")
+    edit(repo_copy / "docs/zh/start/setup.md", lambda t: t.replace("level: beginner", "level: beginner\nlevle: 2"))
     (repo_copy / "docs/en/start/extra.md").write_text("---\nid: extra\n---\n# Extra\n", encoding="utf-8")
     proc = build_copy(repo_copy)
     assert proc.returncode != 0
@@ -113,15 +114,13 @@ def test_bad_front_matter_and_missing_translation_fail_the_build(repo_copy):
 
 
 def test_malformed_shortcode_fails_the_build(repo_copy):
-    page = repo_copy / "docs/en/start/setup.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- snippet snippets/00-start/check_setup.py -->\n", encoding="utf-8")
+    edit(repo_copy / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet snippets/00-start/check_setup.py -->\n")
     proc = build_copy(repo_copy)
     assert proc.returncode != 0 and "malformed snippet shortcode" in proc.stderr
 
 
 def test_prerequisite_cycle_fails_the_build(repo_copy):
     for lang in ("en", "zh"):
-        page = repo_copy / f"docs/{lang}/start/setup.md"
-        page.write_text(page.read_text(encoding="utf-8").replace("prerequisites: []", "prerequisites: [setup]"), encoding="utf-8")
+        edit(repo_copy / f"docs/{lang}/start/setup.md", lambda t: t.replace("prerequisites: []", "prerequisites: [setup]"))
     proc = build_copy(repo_copy)
     assert proc.returncode != 0 and "prerequisites form a cycle: setup -> setup" in proc.stderr
