@@ -22,25 +22,19 @@ import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url, meta
+from mkdocs.utils import get_relative_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import roadmap  # noqa: E402  (scripts/roadmap.py)
 import snippets as runner  # noqa: E402  (scripts/snippets.py)
 
 DOCS = REPO_ROOT / "docs"
-ROADMAP = DOCS / "roadmap.yml"
+GLOSSARY = DOCS / "glossary.yml"
 VENDOR = REPO_ROOT / "vendor"
 VENDOR_URL = "assets/vendor"
-LANGS = ("en", "zh")
-LEVELS = ("beginner", "intermediate", "advanced")
-# Front-matter keys a page may use: ours, then mkdocs-material's.
-FRONT_MATTER_KEYS = {
-    "id", "title", "stage", "level", "time", "prerequisites",
-    "description", "tags", "hide", "search", "template", "icon", "status", "subtitle",
-}
-TOPIC_KEYS = ("id", "title", "stage", "level", "time", "prerequisites")
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(?P<path>\S+)\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|glossary)\s*-->\s*$")
 SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippet\b")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
@@ -51,6 +45,24 @@ LABELS = {
         "output": "Output",
         "recorded": "recorded with Python {python} and PyTorch {torch} on a CPU",
         "figure": "Figure written by",
+        "before": "Before this",
+        "none_before": "nothing: you can start here.",
+        "next": "Next",
+        "builds_on": "builds on this page",
+        "next_in_stage": "next in this stage",
+        "todo": "Mark as done",
+        "done": "Done ✓ (click to undo)",
+        "total": "{done} of {total} pages done",
+        "export": "Export progress",
+        "import": "Import progress",
+        "reset": "Reset",
+        "exported": "Saved llm-roadmap-progress.json. Import it in another browser to continue there.",
+        "imported": "Imported {n} pages from {name} ({added} new).",
+        "bad": "Could not import {name}: {problem}. Nothing was changed.",
+        "confirm_reset": "Forget every page marked as done in this browser?",
+        "was_reset": "Progress reset.",
+        "progress_note": "Progress is kept in this browser only (no account). Export it to move it to another browser or machine.",
+        "glossary_page": "taught in",
     },
     "zh": {
         "run": "运行",
@@ -58,136 +70,30 @@ LABELS = {
         "output": "输出",
         "recorded": "记录环境：Python {python}、PyTorch {torch}、CPU",
         "figure": "图由程序生成：",
+        "before": "前置知识",
+        "none_before": "无，可以从这里开始。",
+        "next": "接下来",
+        "builds_on": "以本页为前置知识",
+        "next_in_stage": "本阶段的下一页",
+        "todo": "标记为已学完",
+        "done": "已学完 ✓（点击撤销）",
+        "total": "已学完 {done} / {total} 页",
+        "export": "导出进度",
+        "import": "导入进度",
+        "reset": "重置",
+        "exported": "已保存 llm-roadmap-progress.json。在另一个浏览器中导入它，即可接着学。",
+        "imported": "已从 {name} 导入 {n} 页（新增 {added} 页）。",
+        "bad": "无法导入 {name}：{problem}。进度没有任何改动。",
+        "confirm_reset": "确定要清除本浏览器中所有“已学完”的标记吗？",
+        "was_reset": "进度已重置。",
+        "progress_note": "进度只保存在本浏览器中（无需账号）。导出后可以在其他浏览器或电脑上导入。",
+        "glossary_page": "讲解页面",
     },
 }
 
 
 def fail(message: str) -> None:
     raise PluginError(message)
-
-
-# --------------------------------------------------------------------------------------------------
-# Site structure: roadmap.yml and page front matter
-
-
-def load_roadmap() -> dict:
-    try:
-        data = yaml.safe_load(ROADMAP.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"{ROADMAP.relative_to(REPO_ROOT)} is missing: it lists the stages and their pages")
-    sections = data.get("sections") if isinstance(data, dict) else None
-    if not isinstance(sections, list):
-        fail("docs/roadmap.yml: expected a top-level 'sections:' list (see docs/en/contributing.md)")
-    for i, sec in enumerate(sections):
-        missing = {"id", "title", "pages"} - set(sec or {})
-        if missing:
-            fail(f"docs/roadmap.yml: section #{i + 1} lacks {sorted(missing)}")
-        for lang in LANGS:
-            if lang not in sec["title"]:
-                fail(f"docs/roadmap.yml: section {sec['id']!r} has no {lang} title")
-    return data
-
-
-def page_files(lang: str) -> list[str]:
-    root = DOCS / lang
-    found = [p for p in root.rglob("*") if p.suffix in (".md", ".ipynb") and p.is_file()]
-    return sorted(p.relative_to(root).as_posix() for p in found if not p.name.startswith("."))
-
-
-def front_matter(path: Path) -> dict:
-    if path.suffix != ".md":
-        return {}
-    try:
-        _, data = meta.get_data(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001  (yaml errors of every kind)
-        fail(f"{path.relative_to(REPO_ROOT)}: front matter is not valid YAML: {exc}")
-    return data
-
-
-def check_pages(roadmap: dict) -> dict[str, dict[str, dict]]:
-    """Validate both trees together; return {lang: {src_uri: front matter}}."""
-    problems: list[str] = []
-    pages = {lang: {uri: front_matter(DOCS / lang / uri) for uri in page_files(lang)} for lang in LANGS}
-    en, zh = pages["en"], pages["zh"]
-    for uri in sorted(set(en) ^ set(zh)):
-        have, lack = ("en", "zh") if uri in en else ("zh", "en")
-        problems.append(f"docs/{have}/{uri} has no counterpart docs/{lack}/{uri}: write it (every page exists in both languages)")
-    stage_ids = {sec["id"] for sec in roadmap["sections"]}
-    listed = [p for sec in roadmap["sections"] for p in sec["pages"]]
-    for uri in listed:
-        if uri not in en and uri not in zh:
-            problems.append(f"docs/roadmap.yml lists {uri}, which exists in neither docs/en nor docs/zh")
-    for uri in sorted(set(en) | set(zh)):
-        if uri not in listed and uri.endswith((".md", ".ipynb")) and uri not in ("404.md",):
-            problems.append(f"docs/*/{uri} is not listed in docs/roadmap.yml: add it to its section")
-    ids: dict[str, str] = {}
-    for lang in LANGS:
-        for uri, fm in pages[lang].items():
-            where = f"docs/{lang}/{uri}"
-            unknown = set(fm) - FRONT_MATTER_KEYS
-            if unknown:
-                problems.append(f"{where}: unknown front-matter key(s) {sorted(unknown)}; allowed: {sorted(FRONT_MATTER_KEYS)}")
-            if uri.endswith(".md") and "id" not in fm:
-                problems.append(f"{where}: front matter needs an 'id' (stable, shared by both languages)")
-            if "stage" in fm:
-                for key in TOPIC_KEYS:
-                    if key not in fm:
-                        problems.append(f"{where}: a topic page needs '{key}' in its front matter")
-                if fm["stage"] not in stage_ids:
-                    problems.append(f"{where}: stage {fm['stage']!r} is not a section id in docs/roadmap.yml ({sorted(stage_ids)})")
-                if fm.get("level") not in LEVELS:
-                    problems.append(f"{where}: level must be one of {LEVELS}, not {fm.get('level')!r}")
-                if not isinstance(fm.get("prerequisites", []), list):
-                    problems.append(f"{where}: prerequisites must be a list of page ids, e.g. [attention]")
-            if lang == "en" and "id" in fm:
-                if fm["id"] in ids:
-                    problems.append(f"duplicate page id {fm['id']!r}: docs/en/{ids[fm['id']]} and {where}")
-                ids[fm["id"]] = uri
-    for uri in sorted(set(en) & set(zh)):
-        for key in ("id", "stage", "level", "prerequisites"):
-            if en[uri].get(key) != zh[uri].get(key):
-                problems.append(
-                    f"docs/en/{uri} and docs/zh/{uri} disagree on '{key}': {en[uri].get(key)!r} versus {zh[uri].get(key)!r}"
-                )
-    graph = {fm["id"]: fm.get("prerequisites") or [] for fm in en.values() if "id" in fm}
-    for uri, fm in en.items():
-        for pre in fm.get("prerequisites") or []:
-            if pre not in graph:
-                problems.append(f"docs/*/{uri}: prerequisite {pre!r} is not the id of any page")
-    cycle = find_cycle(graph)
-    if cycle:
-        problems.append("prerequisites form a cycle: " + " -> ".join(cycle))
-    if problems:
-        fail("page checks failed:\n  " + "\n  ".join(problems))
-    return pages
-
-
-def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if nxt not in graph:
-                continue
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,23 +108,42 @@ def language_of(config) -> str:
 
 
 def on_config(config):
-    roadmap = load_roadmap()
     lang = language_of(config)
+    try:
+        site = roadmap.load(DOCS)
+    except roadmap.RoadmapError as exc:
+        fail("page checks failed:\n  " + str(exc).replace("\n", "\n  "))
     _site.clear()
-    _site.update(lang=lang, roadmap=roadmap, env=runner.environment(), programs={})
+    _site.update(lang=lang, site=site, env=runner.environment(), programs={}, glossary=load_glossary(site))
     nav = []
-    for sec in roadmap["sections"]:
+    for sec in site.sections:
+        uris = [roadmap.entry_uri(e) for e in sec["pages"]]
         if sec.get("flat"):
-            nav.extend(sec["pages"])
-        else:
-            nav.append({sec["title"][lang]: list(sec["pages"])})
+            nav.extend(uris)
+        elif uris:
+            nav.append({sec["title"][lang]: uris})
     config.nav = nav
     return config
 
 
+def load_glossary(site: roadmap.Site) -> list[dict]:
+    if not GLOSSARY.exists():
+        return []
+    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or []
+    problems = []
+    for i, e in enumerate(entries, start=1):
+        where = f"docs/glossary.yml entry #{i} ({e.get('en', '?')!r})"
+        if not {"en", "zh", "page", "def"} <= set(e) or not isinstance(e["def"], dict) or set(e["def"]) != {"en", "zh"}:
+            problems.append(f"{where}: needs en, zh, page and def: {{en: ..., zh: ...}}")
+        elif e["page"] not in site.nodes:
+            problems.append(f"{where}: page {e['page']!r} is not the id of any topic page ({sorted(site.nodes)})")
+    if problems:
+        fail("glossary checks failed:\n  " + "\n  ".join(problems))
+    return entries
+
+
 @event_priority(100)  # before other plugins, so that they see the added files
 def on_files(files: Files, config) -> Files:
-    check_pages(_site["roadmap"])
     programs = {p.rel: p for p in runner.discover(REPO_ROOT)}
     _site["programs"] = programs
     use_dir = config.use_directory_urls
@@ -239,6 +164,109 @@ def on_files(files: Files, config) -> Files:
             f.abs_src_path = str(path)
             files.append(f)
     return files
+
+
+# --------------------------------------------------------------------------------------------------
+# The roadmap on the pages: boxes before and after each topic page, the map, the progress panel
+
+
+def url_from(page, uri: str) -> str:
+    """The link from `page` to the page whose source is `uri` (raw HTML is not rewritten by MkDocs)."""
+    target = _site["files"].get_file_from_path(uri)
+    return get_relative_url(target.url, page.url)
+
+
+def page_link(page, node: roadmap.Node, lang: str) -> str:
+    return (
+        f'<a href="{html.escape(url_from(page, node.uri))}" data-page-id="{node.id}">{html.escape(node.title[lang])}'
+        f'<span class="roadmap-check" aria-hidden="true"> ✓</span></a>'
+    )
+
+
+def before_box(page, node: roadmap.Node, lang: str) -> str:
+    site, labels = _site["site"], LABELS[lang]
+    meta_line = " · ".join(
+        [site.stage_title(node.stage, lang), roadmap.LEVEL_LABELS[lang][node.level], node.time[lang]]
+    )
+    pres = [site.nodes[p] for p in node.prerequisites]
+    links = "、".join if lang == "zh" else ", ".join
+    body = links(page_link(page, p, lang) for p in pres) if pres else html.escape(labels["none_before"])
+    return (
+        f'<div class="roadmap-before roadmap-links" data-page-id-self="{node.id}">'
+        f'<p class="roadmap-before__meta">{html.escape(meta_line)}</p>'
+        f'<p><strong>{labels["before"]}:</strong> {body}</p></div>'
+    )
+
+
+def next_box(page, node: roadmap.Node, lang: str) -> str:
+    site, labels = _site["site"], LABELS[lang]
+    items = []
+    for nxt in site.next_of(node.id):
+        why = labels["builds_on"] if node.id in nxt.prerequisites else labels["next_in_stage"]
+        why = f"（{why}）" if lang == "zh" else f"({why})"
+        items.append(f"<li>{page_link(page, nxt, lang)} <small>{html.escape(why)}</small></li>")
+    listing = f"<ul>{''.join(items)}</ul>" if items else ""
+    return (
+        f'<section class="roadmap-next roadmap-links"><h2 id="roadmap-next">{labels["next"]}</h2>{listing}'
+        f'<button type="button" class="md-button roadmap-toggle" data-progress-toggle data-page-id="{node.id}" '
+        f'aria-pressed="false" data-label-todo="{html.escape(labels["todo"])}" data-label-done="{html.escape(labels["done"])}">'
+        f'{html.escape(labels["todo"])}</button></section>'
+    )
+
+
+def map_block(page, lang: str) -> str:
+    svg = roadmap.map_svg(_site["site"], lang, lambda uri: url_from(page, uri))
+    return f'<div class="roadmap-map">{svg}</div>'
+
+
+def progress_block(lang: str) -> str:
+    site, labels = _site["site"], LABELS[lang]
+    rows = []
+    for stage, nodes in site.stages():
+        ids = " ".join(n.id for n in nodes)
+        rows.append(
+            f'<li data-stage-progress data-stage-pages="{ids}"><span class="roadmap-progress__name">'
+            f'{html.escape(site.stage_title(stage, lang))}</span><span class="roadmap-progress__bar">'
+            f'<span class="roadmap-progress__fill"></span></span><span class="roadmap-progress__count">0 / {len(nodes)}</span></li>'
+        )
+    data = {
+        "label-total": labels["total"], "msg-exported": labels["exported"], "msg-imported": labels["imported"],
+        "msg-bad": labels["bad"], "msg-confirm-reset": labels["confirm_reset"], "msg-reset": labels["was_reset"],
+    }
+    attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in data.items())
+    return (
+        f'<div class="roadmap-progress" data-progress-summary {attrs}>'
+        f'<p class="roadmap-progress__total"><span data-progress-count>{html.escape(labels["total"].format(done=0, total=len(site.nodes)))}</span>'
+        f'<span class="roadmap-progress__bar"><span class="roadmap-progress__fill"></span></span></p>'
+        f'<ul class="roadmap-progress__stages">{"".join(rows)}</ul>'
+        f'<p class="roadmap-progress__actions">'
+        f'<button type="button" class="md-button" data-progress-export>{labels["export"]}</button>'
+        f'<label class="md-button">{labels["import"]}<input type="file" accept="application/json,.json" data-progress-import hidden></label>'
+        f'<button type="button" class="md-button" data-progress-reset>{labels["reset"]}</button></p>'
+        f'<p class="roadmap-progress__message" data-progress-message role="status" aria-live="polite"></p>'
+        f'<p class="roadmap-progress__note">{html.escape(labels["progress_note"])}</p></div>'
+    )
+
+
+def inline_code(text: str) -> str:
+    """Escape a glossary text, keeping `code` spans as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def glossary_block(page, lang: str) -> str:
+    site, labels = _site["site"], LABELS[lang]
+    rows = []
+    for e in _site["glossary"]:
+        node = site.nodes[e["page"]]
+        other = "zh" if lang == "en" else "en"
+        aka = f' <small>({html.escape(", ".join(e.get("aka", [])))})</small>' if e.get("aka") else ""
+        anchor = re.sub(r"[^a-z0-9]+", "-", e["en"].lower()).strip("-")
+        rows.append(
+            f'<dt id="term-{anchor}"><strong>{html.escape(e[lang])}</strong> · {html.escape(e[other])}{aka}</dt>'
+            f'<dd>{inline_code(e["def"][lang])} <small>{labels["glossary_page"]}: '
+            f'<a href="{html.escape(url_from(page, node.uri))}">{html.escape(node.title[lang])}</a></small></dd>'
+        )
+    return f'<dl class="glossary">{"".join(rows)}</dl>'
 
 
 def ensure_fresh(program, where: str) -> None:
@@ -298,6 +326,7 @@ def render_snippet(rel: str, page, lang: str) -> str:
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     lang = _site["lang"]
+    _site["files"] = files  # the final collection: plugins (mkdocs-jupyter) replace files after on_files
     lines = markdown.split("\n")
     out: list[str] = []
     fence: str | None = None
@@ -312,13 +341,37 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             if m:
                 out.append(render_snippet(m.group("path"), page, lang))
                 continue
+            m = MARKER.match(line)
+            if m:
+                block = {
+                    "roadmap-map": lambda: map_block(page, lang),
+                    "roadmap-progress": lambda: progress_block(lang),
+                    "glossary": lambda: glossary_block(page, lang),
+                }[m.group("name")]()
+                out += ["", block, ""]
+                continue
             if SHORTCODE_LIKE.match(line):
                 fail(
                     f"docs/{lang}/{page.file.src_uri}:{number}: malformed snippet shortcode {line.strip()!r}; "
                     "write it alone on its line as <!-- snippet: snippets/<stage>/<name>.py -->"
                 )
         out.append(line)
+    node = _site["site"].by_uri(page.file.src_uri)
+    if node is not None:  # tags for Material's tags plugin (which reads them later): stage and level
+        page.meta["tags"] = [_site["site"].stage_title(node.stage, lang), roadmap.LEVEL_LABELS[lang][node.level]]
     return "\n".join(out)
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    """Topic pages: "Before this" under the title; "Next" and the mark-as-done button at the end."""
+    node = _site["site"].by_uri(page.file.src_uri)
+    if node is None:
+        return content
+    lang = _site["lang"]
+    before = before_box(page, node, lang)
+    head, sep, rest = content.partition("</h1>")
+    content = head + sep + before + rest if sep else before + content
+    return content + next_box(page, node, lang)
 
 
 def on_page_context(context, page, config, nav):

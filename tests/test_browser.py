@@ -130,6 +130,10 @@ def search(page, query: str) -> list[str]:
         ("zh", "位置编码", "/transformer/positional-encoding/"),
         ("zh", "Transformer", "/transformer/"),
         ("zh", "softmax", "/transformer/attention/"),
+        ("en", "layer normalization", "/reference/glossary/"),
+        ("en", "layer normalization", "/transformer/transformer-block/"),
+        ("zh", "层归一化", "/reference/glossary/"),
+        ("zh", "层归一化", "/transformer/transformer-block/"),
     ],
 )
 def test_search_finds_the_page(site_url, context, lang, query, expected):
@@ -196,4 +200,125 @@ def test_lab_notebook_renders_with_outputs_and_download(site_url, context):
     assert w.page.locator("a.lab-download[href$='lab_tiny_transformer.py']").count() == 1, "no link to the lab's source"
     text = w.page.locator(".jupyter-wrapper").inner_text()
     assert "第" in text and "Step 1" not in text, "the Chinese notebook must hold only the Chinese text cells"
+    assert not w.foreign and not w.errors
+
+
+# --- reading progress (localStorage, keyed by page id, shared by both languages) ---------------------
+
+
+def toggle_state(page) -> str:
+    return page.get_attribute("[data-progress-toggle]", "aria-pressed")
+
+
+def test_marking_done_survives_reload_and_shows_everywhere(site_url, context):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    assert toggle_state(w.page) == "false"
+    w.page.focus("[data-progress-toggle]")
+    w.page.keyboard.press("Enter")  # keyboard-accessible: a real button
+    assert toggle_state(w.page) == "true"
+    w.page.reload(wait_until="networkidle")
+    assert toggle_state(w.page) == "true", "progress lost on reload"
+    w.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
+    assert toggle_state(w.page) == "true", "the Chinese site does not see progress made on the English one"
+    w.page.goto(f"{site_url}/zh/transformer/multi-head-attention/", wait_until="networkidle")
+    assert w.page.locator('.roadmap-before [data-page-id="attention"].is-done').count() == 1, "no done mark in 'Before this'"
+    for lang in ("en", "zh"):
+        w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
+        assert w.page.locator('.roadmap-map [data-page-id="attention"].is-done').count() == 1, f"{lang} map does not show it"
+        assert w.page.locator('.roadmap-map .is-done').count() == 1
+        summary = w.page.inner_text("[data-progress-count]")
+        assert "1" in summary, summary
+        row = w.page.locator('[data-stage-progress][data-stage-pages*="attention"] .roadmap-progress__count')
+        assert row.inner_text().startswith("1 / "), row.inner_text()
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    w.page.click("[data-progress-toggle]")
+    assert toggle_state(w.page) == "false", "clicking again must undo"
+    assert not w.errors and not w.foreign
+
+
+def test_export_then_import_restores_progress_in_a_fresh_browser(site_url, browser, tmp_path):
+    ctx = browser.new_context(locale="en-US", accept_downloads=True)
+    w = Watched(ctx, site_url)
+    for path in ("transformer/attention/", "transformer/positional-encoding/"):
+        w.page.goto(f"{site_url}/en/{path}", wait_until="networkidle")
+        w.page.click("[data-progress-toggle]")
+    w.page.goto(f"{site_url}/en/", wait_until="networkidle")
+    with w.page.expect_download() as dl:
+        w.page.click("[data-progress-export]")
+    saved = tmp_path / "progress.json"
+    dl.value.save_as(saved)
+    ctx.close()
+
+    fresh = browser.new_context(locale="zh-CN")
+    w2 = Watched(fresh, site_url)
+    w2.page.goto(f"{site_url}/zh/", wait_until="networkidle")
+    assert w2.page.locator(".roadmap-map .is-done").count() == 0
+    w2.page.set_input_files("[data-progress-import]", str(saved))
+    w2.page.wait_for_selector(".roadmap-map .is-done")
+    done = w2.page.eval_on_selector_all(".roadmap-map .is-done", "els => els.map(e => e.dataset.pageId)")
+    assert sorted(done) == ["attention", "positional-encoding"]
+    assert "2" in w2.page.inner_text("[data-progress-message]")
+    w2.page.goto(f"{site_url}/zh/transformer/positional-encoding/", wait_until="networkidle")
+    assert toggle_state(w2.page) == "true"
+    fresh.close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["not json at all", '{"version": 1, "done": ["attention"]}', '{"version": 2, "done": {}}', '{"version": 1, "done": {"Bad Id!": "2026-01-01"}}'],
+    ids=["not-json", "done-not-object", "unknown-version", "bad-id"],
+)
+def test_a_malformed_import_changes_nothing_and_says_why(site_url, browser, tmp_path, content):
+    ctx = browser.new_context(locale="en-US")
+    w = Watched(ctx, site_url)
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    w.page.click("[data-progress-toggle]")
+    w.page.goto(f"{site_url}/en/", wait_until="networkidle")
+    before = w.page.evaluate("localStorage.getItem('llm-roadmap-progress')")
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    w.page.set_input_files("[data-progress-import]", str(bad))
+    w.page.wait_for_selector("[data-progress-message].is-error")
+    assert "Nothing was changed" in w.page.inner_text("[data-progress-message]")
+    assert w.page.evaluate("localStorage.getItem('llm-roadmap-progress')") == before
+    assert w.page.locator(".roadmap-map .is-done").count() == 1
+    ctx.close()
+
+
+def test_reset_asks_first(site_url, context):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    w.page.click("[data-progress-toggle]")
+    w.page.goto(f"{site_url}/en/", wait_until="networkidle")
+    w.page.once("dialog", lambda d: d.dismiss())
+    w.page.click("[data-progress-reset]")
+    assert w.page.locator(".roadmap-map .is-done").count() == 1, "a dismissed confirmation must keep the progress"
+    w.page.once("dialog", lambda d: d.accept())
+    w.page.click("[data-progress-reset]")
+    assert w.page.locator(".roadmap-map .is-done").count() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_map_node_links_to_a_real_page(site_url, context, lang):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
+    nodes = w.page.eval_on_selector_all(
+        ".roadmap-map a[data-page-id]", "els => els.map(e => [e.dataset.pageId, new URL(e.getAttribute('href'), location.href).href])"
+    )
+    assert len(nodes) >= 8
+    for page_id, url in nodes:
+        w.page.goto(url, wait_until="domcontentloaded")
+        assert w.page.locator(f'[data-progress-toggle][data-page-id="{page_id}"]').count() == 1, f"{url} is not the page {page_id}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_not_found_page_links_back_and_offers_search(site_url, context, lang):
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/{lang}/404.html", wait_until="networkidle")
+    w.page.click(".not-found a.md-button")
+    w.page.wait_for_url(f"{site_url}/{lang}/")
+    w.page.goto(f"{site_url}/{lang}/404.html", wait_until="networkidle")
+    w.page.click('.not-found label[for="__search"]')
+    assert w.page.locator(".md-search__input").is_visible()
     assert not w.foreign and not w.errors

@@ -42,7 +42,7 @@ def test_both_languages_use_the_same_programs(page):
 def test_every_program_is_used_by_a_page():
     used = {rel for page in pages("en") if page.endswith(".md") for rel in shortcodes(DOCS / "en" / page)}
     roadmap = yaml.safe_load((DOCS / "roadmap.yml").read_text(encoding="utf-8"))
-    listed = {p for sec in roadmap["sections"] for p in sec["pages"]}
+    listed = {p["page"] if isinstance(p, dict) else p for sec in roadmap["sections"] for p in sec["pages"]}
     for program in runner.discover(REPO_ROOT):
         if program.is_lab:
             assert program.notebook in listed, f"{program.rel}: its notebook page is not in docs/roadmap.yml"
@@ -124,3 +124,41 @@ def test_prerequisite_cycle_fails_the_build(repo_copy):
         edit(repo_copy / f"docs/{lang}/start/setup.md", lambda t: t.replace("prerequisites: []", "prerequisites: [setup]"))
     proc = build_copy(repo_copy)
     assert proc.returncode != 0 and "prerequisites form a cycle: setup -> setup" in proc.stderr
+
+
+# --- the roadmap's generated pages ------------------------------------------------------------------
+
+
+def test_glossary_lists_every_term_with_a_link_to_its_page(built_site):
+    import roadmap
+
+    site = roadmap.load(DOCS)
+    entries = yaml.safe_load((DOCS / "glossary.yml").read_text(encoding="utf-8"))
+    assert len(entries) >= 50, "the glossary must cover the terms of every page written so far"
+    for lang in ("en", "zh"):
+        text = (built_site / lang / "reference/glossary/index.html").read_text(encoding="utf-8")
+        terms = re.findall(r'<dt id="term-[^"]+"><strong>(.*?)</strong>.*?</dt><dd>.*?<a href="([^"]+)">', text)
+        assert len(terms) == len(entries), f"{lang}: {len(terms)} terms rendered, {len(entries)} in docs/glossary.yml"
+        for entry, (name, href) in zip(entries, terms):
+            assert html.unescape(name) == entry[lang]
+            target = (built_site / lang / "reference/glossary" / href / "index.html").resolve()
+            assert target.exists(), f"{lang}: glossary entry {entry['en']!r} links to {href}, which is no page"
+            assert f'data-page-id="{site.nodes[entry["page"]].id}"' in target.read_text(encoding="utf-8")
+
+
+def test_unknown_page_in_the_glossary_fails_the_build(repo_copy):
+    edit(repo_copy / "docs/glossary.yml", lambda t: t + "- en: widget\n  zh: 小部件\n  page: nowhere\n  def: {en: A thing., zh: 一个东西。}\n")
+    proc = build_copy(repo_copy)
+    assert proc.returncode != 0 and "page 'nowhere' is not the id of any topic page" in proc.stderr
+
+
+def test_tags_index_lists_every_topic_page_by_stage_and_level(built_site):
+    import roadmap
+
+    site = roadmap.load(DOCS)
+    for lang in ("en", "zh"):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", (built_site / lang / "reference/tags/index.html").read_text(encoding="utf-8")))
+        for node in site.nodes.values():
+            assert text.count(node.title[lang]) >= 2, f"{lang} tags page: {node.title[lang]!r} is not under its stage and its level"
+        for stage, _ in site.stages():
+            assert site.stage_title(stage, lang) in text
