@@ -194,7 +194,7 @@ def before_box(page, node: roadmap.Node, lang: str) -> str:
     return (
         f'<div class="roadmap-before roadmap-links" data-page-id-self="{node.id}">'
         f'<p class="roadmap-before__meta">{html.escape(meta_line)}</p>'
-        f'<p><strong>{labels["before"]}:</strong> {body}</p></div>'
+        f'<p><strong>{labels["before"]}{"：" if lang == "zh" else ":"}</strong> {body}</p></div>'
     )
 
 
