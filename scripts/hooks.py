@@ -40,6 +40,7 @@ FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 LABELS = {
     "en": {
+        "colon": ": ",
         "run": "Run it",
         "download": "Download",
         "output": "Output",
@@ -65,6 +66,7 @@ LABELS = {
         "glossary_page": "taught in",
     },
     "zh": {
+        "colon": "：",
         "run": "运行",
         "download": "下载",
         "output": "输出",
@@ -194,7 +196,7 @@ def before_box(page, node: roadmap.Node, lang: str) -> str:
     return (
         f'<div class="roadmap-before roadmap-links" data-page-id-self="{node.id}">'
         f'<p class="roadmap-before__meta">{html.escape(meta_line)}</p>'
-        f'<p><strong>{labels["before"]}{"：" if lang == "zh" else ":"}</strong> {body}</p></div>'
+        f'<p><strong>{labels["before"]}{labels["colon"].strip()}</strong> {body}</p></div>'
     )
 
 
@@ -301,7 +303,7 @@ def render_snippet(rel: str, page, lang: str) -> str:
         f'--8<-- "{rel}"',
         "```",
         "",
-        f'<p class="snippet-run" markdown>**{labels["run"]}:** `python {rel}` · '
+        f'<p class="snippet-run" markdown>**{labels["run"]}{labels["colon"].strip()}** `python {rel}` · '
         f'[:material-download: {labels["download"]} {name}]({link}){{ download="{name}" }}</p>',
         "",
         '<div class="snippet-output" markdown>',
