@@ -265,7 +265,7 @@ def glossary_block(page, lang: str) -> str:
         anchor = re.sub(r"[^a-z0-9]+", "-", e["en"].lower()).strip("-")
         rows.append(
             f'<dt id="term-{anchor}"><strong>{html.escape(e[lang])}</strong> · {html.escape(e[other])}{aka}</dt>'
-            f'<dd>{inline_code(e["def"][lang])} <small>{labels["glossary_page"]}: '
+            f'<dd>{inline_code(e["def"][lang])} <small>{labels["glossary_page"]}{labels["colon"]}'
             f'<a href="{html.escape(url_from(page, node.uri))}">{html.escape(node.title[lang])}</a></small></dd>'
         )
     return f'<dl class="glossary">{"".join(rows)}</dl>'
