@@ -418,6 +418,27 @@ NOTEBOOK_CDN_SCRIPT = re.compile(
 )
 
 
+# Material's search worker splits a Chinese query into the longest pieces found in the index, but never
+# considers the whole query, so 层归一化 became 层* 归* 一* and ranked pages by the character 一. Letting the
+# scan reach the end of the query keeps a term that the index holds whole (jieba + docs/jieba_user.txt).
+SEARCH_SPLIT_OLD = "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)"
+SEARCH_SPLIT_NEW = "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)"
+
+
+def on_post_build(config) -> None:
+    workers = sorted(Path(config.site_dir, "assets", "javascripts", "workers").glob("search.*.min.js"))
+    if not workers:
+        fail("the search worker of mkdocs-material was not found in the built site; is the search plugin on?")
+    for worker in workers:
+        text = worker.read_text(encoding="utf-8")
+        if SEARCH_SPLIT_OLD not in text:
+            fail(
+                f"{worker.name}: the Chinese query splitting that scripts/hooks.py corrects has changed in this "
+                "mkdocs-material version; check whether the fix is still needed and update SEARCH_SPLIT_OLD/NEW"
+            )
+        worker.write_text(text.replace(SEARCH_SPLIT_OLD, SEARCH_SPLIT_NEW), encoding="utf-8")
+
+
 def on_post_page(output: str, page, config) -> str:
     where = f"docs/{_site['lang']}/{page.file.src_uri}"
     if page.file.src_uri.endswith(".ipynb"):
@@ -441,6 +462,12 @@ def on_post_page(output: str, page, config) -> str:
         head.append(f'<script src="{url("mermaid/mermaid.min.js")}"></script>')
     if head:
         output = output.replace("</head>", "\n".join(head) + "\n</head>", 1)
+    stuck = re.search(r'<div class="snippet" data-snippet="([^"]+)"[^>]*\bmarkdown\b', output)
+    if stuck:
+        fail(
+            f"{where}: the program {stuck.group(1)} was not rendered: a bare '<' earlier on the page (often in math, "
+            "such as x_{<t}) was read as an HTML tag. Write \\lt in math, or &lt; in text."
+        )
     m = external_request(output)
     if m:
         start = max(0, m.start() - 80)

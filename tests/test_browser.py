@@ -134,6 +134,18 @@ def search(page, query: str) -> list[str]:
         ("en", "layer normalization", "/transformer/transformer-block/"),
         ("zh", "层归一化", "/reference/glossary/"),
         ("zh", "层归一化", "/transformer/transformer-block/"),
+        ("zh", "线性代数", "/math/linear-algebra/"),
+        ("zh", "奇异值分解", "/math/linear-algebra/"),
+        ("zh", "链式法则", "/math/calculus/"),
+        ("zh", "极大似然估计", "/math/probability/"),
+        ("zh", "交叉熵", "/math/information-theory/"),
+        ("zh", "梯度下降", "/math/optimization/"),
+        ("zh", "大模型", "/start/what-is-a-large-model/"),
+        ("zh", "PyTorch", "/programming/pytorch/"),
+        ("en", "singular value decomposition", "/math/linear-algebra/"),
+        ("en", "perplexity", "/math/information-theory/"),
+        ("en", "broadcasting", "/programming/numpy-pandas/"),
+        ("en", "arithmetic intensity", "/programming/hardware/"),
     ],
 )
 def test_search_finds_the_page(site_url, context, lang, query, expected):
