@@ -320,7 +320,7 @@ def render_snippet(rel: str, page, lang: str) -> str:
     ]
     for fig in sorted(record.get("files", {})):
         fig_link = posixpath.relpath(f"{out_rel}/{fig}", here or ".")
-        parts += [f'<figure class="snippet-figure" markdown>', "", f"![{fig}]({fig_link})", "",
+        parts += ['<figure class="snippet-figure" markdown>', "", f"![{fig}]({fig_link})", "",
                   f"<figcaption>{labels['figure']} <code>{name}</code></figcaption>", "</figure>", ""]
     parts += ["</div>", "<!-- /snippet -->", ""]
     return "\n".join(parts)

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 import build_site  # noqa: E402
-import snippets as runner  # noqa: E402
+import snippets as runner  # noqa: E402,F401  (re-exported to the tests)
 
 # What a copy of the repository needs to build the site (tests that break things work on a copy).
 BUILD_INPUTS = ("docs", "scripts", "snippets", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml")

@@ -9,7 +9,6 @@ ignores the reader's language.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
