@@ -27,12 +27,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # The default listen backlog of 5 refuses some of a browser's parallel connections on a busy machine,
+    # and a script that fails to load makes a page test fail for the wrong reason.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture(scope="session")
 def _server(tmp_path_factory):
     """A static file server on a free loopback port, serving a folder the site is built into."""
     root = tmp_path_factory.mktemp("site")
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield root, f"http://127.0.0.1:{server.server_address[1]}"

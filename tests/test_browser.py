@@ -184,7 +184,8 @@ def test_copy_button_copies_the_program(site_url, browser):
 def test_math_and_diagrams_render(site_url, context, lang):
     w = Watched(context, site_url)
     w.page.goto(f"{site_url}/{lang}/transformer/attention/", wait_until="networkidle")
-    assert w.page.locator(".katex").count() > 0, "no math was rendered by KaTeX"
+    w.page.wait_for_selector(".katex", state="attached", timeout=10000)  # "no math was rendered by KaTeX"
+    assert not w.errors, w.errors
     assert w.page.locator(".arithmatex").filter(has_text="\\(").count() == 0, "raw TeX left on the page"
     w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
     assert w.page.evaluate("typeof mermaid") == "object", "the site's own Mermaid did not load"
