@@ -366,6 +366,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 def on_page_content(content: str, page, config, files) -> str:
     """Topic pages: "Before this" under the title; "Next" and the mark-as-done button at the end."""
+    _site["files"] = files  # notebooks skip on_page_markdown, so set the final files here too
     node = _site["site"].by_uri(page.file.src_uri)
     if node is None:
         return content
