@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import roadmap
 import yaml
 from conftest import REPO_ROOT, build_copy, runner
 
@@ -21,8 +22,7 @@ SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(\S+)\s*-->\s*$", re.MULTILINE)
 
 
 def pages(lang: str) -> set[str]:
-    root = DOCS / lang
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in (".md", ".ipynb")}
+    return set(roadmap.page_files(DOCS, lang))
 
 
 def shortcodes(path: Path) -> list[str]:
@@ -41,8 +41,7 @@ def test_both_languages_use_the_same_programs(page):
 
 def test_every_program_is_used_by_a_page():
     used = {rel for page in pages("en") if page.endswith(".md") for rel in shortcodes(DOCS / "en" / page)}
-    roadmap = yaml.safe_load((DOCS / "roadmap.yml").read_text(encoding="utf-8"))
-    listed = {p["page"] if isinstance(p, dict) else p for sec in roadmap["sections"] for p in sec["pages"]}
+    listed = {roadmap.entry_uri(e) for sec in roadmap.load_sections(DOCS) for e in sec["pages"]}
     for program in runner.discover(REPO_ROOT):
         if program.is_lab:
             assert program.notebook in listed, f"{program.rel}: its notebook page is not in docs/roadmap.yml"
@@ -130,8 +129,6 @@ def test_prerequisite_cycle_fails_the_build(repo_copy):
 
 
 def test_glossary_lists_every_term_with_a_link_to_its_page(built_site):
-    import roadmap
-
     site = roadmap.load(DOCS)
     entries = yaml.safe_load((DOCS / "glossary.yml").read_text(encoding="utf-8"))
     assert len(entries) >= 50, "the glossary must cover the terms of every page written so far"
@@ -153,8 +150,6 @@ def test_unknown_page_in_the_glossary_fails_the_build(repo_copy):
 
 
 def test_tags_index_lists_every_topic_page_by_stage_and_level(built_site):
-    import roadmap
-
     site = roadmap.load(DOCS)
     for lang in ("en", "zh"):
         text = html.unescape(re.sub(r"<[^>]+>", " ", (built_site / lang / "reference/tags/index.html").read_text(encoding="utf-8")))
