@@ -1,18 +1,24 @@
-"""Benchmark the build and hold it to its budgets: `make bench`.
+"""Benchmark the set-up, the build and the test suite, and hold them to their budgets: `make bench`.
 
-    python scripts/bench.py                 # print the table, write benchmarks/results.json
+    python scripts/bench.py                 # print the table, write benchmarks/results.json (about 15 minutes)
     python scripts/bench.py --out FILE      # write the figures somewhere else
-    python scripts/bench.py --skip-cold     # leave out the two cold regenerations (minutes); for a quick look
+    python scripts/bench.py --skip-cold     # leave out the program runs (minutes); for a quick look
+    python scripts/bench.py --skip-env      # leave out creating two environments
+    python scripts/bench.py --skip-tests    # leave out make test and make test-quick
 
-Everything runs on a copy of the working tree in a temporary folder, so the recorded outputs and the site
-in the checkout are never touched. Measured, in order:
+Everything runs on a copy of the working tree in a temporary folder, so the recorded outputs, .venv and the
+site in the checkout are never touched. Measured, in order:
 
-- cold regeneration of every recorded output (all programs and labs), with as many workers as cores and
-  with one worker; per-program wall time, CPU time and peak memory come from the one-worker run;
+- environment creation as on a fresh machine: a new .venv with uv and its download cache empty (what
+  `make` does), and the same with plain pip and no cache (the fallback), for comparison;
+- cold regeneration of every recorded output (all programs and labs) with as many workers as cores;
+- every program run alone, one after another, as a reader's copy (`snippets.py --verify -j 1`): per-program
+  wall time, CPU time and peak memory, and their sum, which the test suite's program phase is held to;
 - `make snippets` with nothing changed, and after editing one program; `scripts/snippets.py --check`;
 - the site build per language and together; `make site` with nothing changed;
-- the built site's size, the Chinese search index, and the bytes Chromium transfers on a first visit to
-  the home page, a topic page and a lab page, served on loopback (with the number of requests).
+- the built site's size, the search indexes, and the bytes Chromium transfers on a first visit to the home
+  page, a topic page, a lab page and the heaviest topic page of each language, served on loopback;
+- `make test` (scripts/run_tests.py) with the time of each phase, and `make test-quick`.
 
 Each figure with a budget is printed with PASS or FAIL, and the exit status is 1 if any budget fails.
 The JSON file holds the same figures as the table, with the machine's core count and the date.
@@ -22,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import gzip
-import http.server
 import json
 import os
 import platform
@@ -34,11 +38,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from chromium import CHROMIUM, CHROMIUM_ARGS, LoopbackServer
+from chromium import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "benchmarks" / "results.json"
@@ -51,7 +54,8 @@ PAGES = {  # page kind -> path of a representative page (first visit, empty cach
 }
 KIB, MIB, GIB = 1024, 1024 ** 2, 1024 ** 3
 
-# Budgets: (limit, unit). A figure passes when it is at most its limit.
+# Budgets: a figure passes when it is at most its limit. The test suite's program phase has a budget
+# computed from this machine's figures: PROGRAM_PHASE_SLACK x (sum of the programs' standalone times) / cores.
 BUDGETS = {
     "cold_regeneration_s": 300.0,
     "slowest_program_s": 20.0,
@@ -60,7 +64,10 @@ BUDGETS = {
     "noop_make_site_s": 30.0,
     "topic_page_transfer_bytes": 500 * 1000,
     "peak_program_memory_bytes": 2 * GIB,
+    "test_quick_s": 60.0,
+    "setup_and_test_s": 600.0,  # a fresh clone's CI: environment and make test (CI also installs Chromium)
 }
+PROGRAM_PHASE_SLACK = 1.25
 
 
 # --------------------------------------------------------------------------------------------------
@@ -83,10 +90,10 @@ def copy_tree(dest: Path) -> None:
             shutil.copy2(src, target)
 
 
-def timed(cmd: list[str], cwd: Path, what: str) -> float:
+def timed(cmd: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> float:
     """Run a command, fail loudly if it fails, return its wall time in seconds."""
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: {what} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
@@ -101,13 +108,10 @@ def tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+class _GzipHandler(QuietHandler):
     """Static files, gzip-compressed when the browser accepts it, as any static host serves them."""
 
     COMPRESSIBLE = (".html", ".js", ".css", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb")
-
-    def log_message(self, *args):
-        pass
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
@@ -158,9 +162,7 @@ def page_weights(site: Path) -> dict[str, dict]:
         pages[f"heaviest topic page ({lang})"] = heaviest_topic_page(site, lang)
     from playwright.sync_api import sync_playwright
 
-    server = LoopbackServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server, url = serve(site, _GzipHandler)
     weights = {}
     try:
         with sync_playwright() as p:
@@ -187,26 +189,40 @@ def page_weights(site: Path) -> dict[str, dict]:
 # The benchmark
 
 
-def run(skip_cold: bool) -> dict:
+def run(skip_cold: bool, skip_env: bool, skip_tests: bool) -> dict:
     cores = os.cpu_count() or 1
-    py = sys.executable
-    stamp = REPO_ROOT / ".venv" / ".installed"
-    make = ["make", f"PY={py}", "-o", str(stamp), f"STAMP={stamp}"]
     figures: dict[str, object] = {}
+    budgets = dict(BUDGETS)
+    phases = None
     with tempfile.TemporaryDirectory(prefix="llm-roadmap-bench-") as tmp:
         work = Path(tmp) / "repo"
         copy_tree(work)
+        py = sys.executable
+        if not skip_env:
+            base = getattr(sys, "_base_executable", sys.executable)  # the Python 3.11 that .venv was made from
+            cold = dict(os.environ, UV_CACHE_DIR=str(Path(tmp) / "uv-cache"), PIP_NO_CACHE_DIR="1")
+            log("environment with uv, empty download cache ...")
+            figures["environment_uv_s"] = timed([base, "scripts/setup_env.py", "--installer", "uv"], work,
+                                                "setting up .venv with uv", env=cold)
+            py = str(work / ".venv" / "bin" / "python")  # what follows runs in it, as on a fresh clone
+            log("environment with pip, no download cache ...")
+            pip_dir = Path(tmp) / "pip-env"
+            for rel in ("requirements.txt", "scripts/setup_env.py"):
+                (pip_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(work / rel, pip_dir / rel)
+            figures["environment_pip_s"] = timed([base, "scripts/setup_env.py", "--installer", "pip"], pip_dir,
+                                                 "setting up .venv with pip", env=cold)
+            shutil.rmtree(pip_dir)
+        stamp = Path(py).parent.parent / ".installed"
+        make = ["make", f"PY={py}", "-o", str(stamp), f"STAMP={stamp}"]
         runner = [py, "scripts/snippets.py", "--no-progress"]
         programs = None
         if not skip_cold:
             log(f"cold regeneration, {cores} workers ...")
-            figures["cold_regeneration_s"] = timed([*runner, "--force", "-j", str(cores),
-                                                    "--timings", str(work / "t-par.json")], work, "cold regeneration")
-            log("cold regeneration, 1 worker ...")
-            figures["cold_regeneration_1_worker_s"] = timed([*runner, "--force", "-j", "1",
-                                                             "--timings", str(work / "t-one.json")], work,
-                                                            "cold regeneration (1 worker)")
-            figures["parallel_speedup"] = figures["cold_regeneration_1_worker_s"] / figures["cold_regeneration_s"]
+            figures["cold_regeneration_s"] = timed([*runner, "--force", "-j", str(cores)], work, "cold regeneration")
+            log("every program alone, as a reader's copy ...")
+            figures["programs_standalone_s"] = timed([*runner, "--verify", "-j", "1", "--timings",
+                                                      str(work / "t-one.json")], work, "the programs run alone")
             programs = json.loads((work / "t-one.json").read_text())
             walls = [row["wall_s"] for row in programs]
             figures["programs"] = len(programs)
@@ -214,13 +230,17 @@ def run(skip_cold: bool) -> dict:
             figures["median_program_s"] = statistics.median(walls)
             figures["peak_program_memory_bytes"] = max(row["max_rss_bytes"] or 0 for row in programs)
             figures["total_program_cpu_s"] = sum(row["cpu_s"] or 0 for row in programs)
+            budgets["test_programs_s"] = PROGRAM_PHASE_SLACK * figures["programs_standalone_s"] / cores
 
         log("no-op regeneration, --check ...")
         figures["noop_make_snippets_s"] = best_of(3, [*make, "snippets"], work, "make snippets (nothing changed)")
         figures["check_s"] = best_of(3, [*runner, "--check"], work, "snippets.py --check")
         edited = work / EDITED_PROGRAM
-        edited.write_text(edited.read_text(encoding="utf-8") + "# edited by the benchmark\n", encoding="utf-8")
+        original = edited.read_text(encoding="utf-8")
+        edited.write_text(original + "# edited by the benchmark\n", encoding="utf-8")
         figures["one_program_edited_make_snippets_s"] = timed([*make, "snippets"], work, "make snippets (one edit)")
+        edited.write_text(original, encoding="utf-8")
+        timed([*make, "snippets"], work, "make snippets (edit undone)")
 
         log("site builds ...")
         for lang in ("en", "zh"):
@@ -240,7 +260,20 @@ def run(skip_cold: bool) -> dict:
         weights = page_weights(site)
         figures["pages"] = weights
         figures["topic_page_transfer_bytes"] = max(w["bytes"] for k, w in weights.items() if "topic" in k)
-    return {"figures": figures, "programs": programs}
+
+        if not skip_tests:
+            log("make test (scripts/run_tests.py) ...")
+            report = Path(tmp) / "test-report.json"
+            timed([py, "scripts/run_tests.py", "--report", str(report)], work, "make test")
+            phases = json.loads(report.read_text(encoding="utf-8"))
+            for phase in phases["phases"]:
+                figures[f"test_{phase['phase'].replace('the ', '').replace(' ', '_')}_s"] = phase["seconds"]
+            figures["test_total_s"] = phases["total_s"]
+            if "environment_uv_s" in figures:
+                figures["setup_and_test_s"] = figures["environment_uv_s"] + phases["total_s"] - phases["phases"][0]["seconds"]
+            log("make test-quick ...")
+            figures["test_quick_s"] = timed([py, "scripts/run_tests.py", "--quick"], work, "make test-quick")
+    return {"figures": figures, "budgets": budgets, "programs": programs, "test_phases": phases}
 
 
 def fmt(name: str, value) -> str:
@@ -248,18 +281,17 @@ def fmt(name: str, value) -> str:
         return f"{value / MIB:.2f} MiB" if value >= MIB else f"{value / 1000:.0f} kB"
     if name.endswith("_s"):
         return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
-    if name == "parallel_speedup":
-        return f"{value:.2f}x"
     return str(value)
 
 
 LABELS = {
+    "environment_uv_s": "new .venv with uv (empty cache)",
+    "environment_pip_s": "new .venv with pip (no cache)",
     "cold_regeneration_s": "cold regeneration, workers = cores",
-    "cold_regeneration_1_worker_s": "cold regeneration, 1 worker",
-    "parallel_speedup": "parallel speed-up",
+    "programs_standalone_s": "every program alone, one after another",
     "programs": "programs (incl. labs)",
-    "slowest_program_s": "slowest program (wall, 1 worker)",
-    "median_program_s": "median program (wall, 1 worker)",
+    "slowest_program_s": "slowest program (wall, alone)",
+    "median_program_s": "median program (wall, alone)",
     "peak_program_memory_bytes": "peak memory of any program",
     "total_program_cpu_s": "CPU time of all programs",
     "noop_make_snippets_s": "make snippets, nothing changed",
@@ -274,20 +306,28 @@ LABELS = {
     "search_index_en_bytes": "search index, English",
     "search_index_zh_bytes": "search index, Chinese",
     "topic_page_transfer_bytes": "largest topic page, first visit",
+    "test_environment_s": "make test: environment (the uv set-up above)",
+    "test_programs_s": f"make test: programs (<= {PROGRAM_PHASE_SLACK} x alone / cores)",
+    "test_builds_s": "make test: builds",
+    "test_browser_s": "make test: browser",
+    "test_rest_s": "make test: the rest",
+    "test_total_s": "make test: total",
+    "setup_and_test_s": "new .venv + make test (CI without apt)",
+    "test_quick_s": "make test-quick",
 }
 
 
-def budget_rows(figures: dict) -> list[dict]:
+def budget_rows(figures: dict, budgets: dict) -> list[dict]:
     rows = []
     for name, label in LABELS.items():
         if name not in figures:
             continue
         value = figures[name]
         row = {"figure": name, "label": label, "value": value, "shown": fmt(name, value)}
-        if name in BUDGETS:
-            row["budget"] = BUDGETS[name]
-            row["budget_shown"] = fmt(name, BUDGETS[name])
-            row["pass"] = value <= BUDGETS[name]
+        if name in budgets:
+            row["budget"] = budgets[name]
+            row["budget_shown"] = fmt(name, budgets[name])
+            row["pass"] = value <= budgets[name]
         rows.append(row)
     return rows
 
@@ -295,14 +335,16 @@ def budget_rows(figures: dict) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the figures (JSON)")
-    parser.add_argument("--skip-cold", action="store_true", help="leave out the two cold regenerations")
+    parser.add_argument("--skip-cold", action="store_true", help="leave out the program runs")
+    parser.add_argument("--skip-env", action="store_true", help="leave out creating two environments")
+    parser.add_argument("--skip-tests", action="store_true", help="leave out make test and make test-quick")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"bench: {CHROMIUM} is missing; install Debian's chromium (make browser) and run again")
 
-    result = run(args.skip_cold)
+    result = run(args.skip_cold, args.skip_env, args.skip_tests)
     figures, programs = result["figures"], result["programs"]
-    rows = budget_rows(figures)
+    rows = budget_rows(figures, result["budgets"])
     lines = [f"{'figure':<44} {'value':>12} {'budget':>10}  result", "-" * 76]
     for row in rows:
         verdict = ("PASS" if row["pass"] else "FAIL") if "budget" in row else ""
@@ -315,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     if programs:
         slowest = sorted(programs, key=lambda r: -r["wall_s"])[:10]
         lines.append("")
-        lines.append(f"{'ten slowest programs (1 worker)':<52} {'wall':>7} {'CPU':>7} {'peak mem':>10}")
+        lines.append(f"{'ten slowest programs (alone, as a reader runs them)':<52} {'wall':>7} {'CPU':>7} {'peak mem':>10}")
         for r in slowest:
             lines.append(f"{r['program']:<52} {r['wall_s']:>6.2f}s {r['cpu_s']:>6.2f}s "
                          f"{(r['max_rss_bytes'] or 0) / MIB:>6.0f} MiB")
@@ -325,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     data = {
         "date": datetime.date.today().isoformat(),
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "complete": not args.skip_cold,
+        "complete": not (args.skip_cold or args.skip_env or args.skip_tests),
         "figures": rows,
         "pages": figures["pages"],
+        "test_phases": result["test_phases"],
         "slowest_programs": slowest,
         "all_programs": programs,
         "budgets_failed": failed,

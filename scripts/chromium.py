@@ -6,7 +6,10 @@ needs a browser launches /usr/bin/chromium (installed by `make browser` and by .
 
 from __future__ import annotations
 
+import functools
 import http.server
+import threading
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,3 +32,18 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):  # a browser closing a connection early is not news
         pass
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, without a log line per request."""
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path, handler: type[http.server.SimpleHTTPRequestHandler] = QuietHandler) -> tuple[LoopbackServer, str]:
+    """Serve a folder on a free loopback port from a background thread; returns the server and its URL.
+    Stop it with server.shutdown() and server.server_close()."""
+    server = LoopbackServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -122,7 +122,7 @@ def on_config(config):
     except roadmap.RoadmapError as exc:
         fail("page checks failed:\n  " + str(exc).replace("\n", "\n  "))
     _site.clear()
-    _site.update(lang=lang, site=site, env=runner.environment(), programs={}, glossary=load_glossary(site),
+    _site.update(lang=lang, site=site, env=runner.environment(), programs={}, glossary=load_glossary(site), indexed={},
                  mermaid=diagrams.mermaid_version(REPO_ROOT))
     nav = []
     for sec in site.sections:
@@ -162,7 +162,7 @@ def on_files(files: Files, config) -> Files:
             for fig in sorted(program.out_dir.iterdir()):
                 if fig.suffix in runner.FIGURE_SUFFIXES:
                     files.append(File(fig.relative_to(REPO_ROOT).as_posix(), str(REPO_ROOT), config.site_dir, use_dir))
-        if program.is_lab:
+        if program.is_lab and files.get_file_from_path(program.notebook) is not None:
             ensure_fresh(program, f"the notebook page {program.notebook}")
     if not VENDOR.is_dir():
         fail("vendor/ is missing (KaTeX served by the site, Mermaid used to draw diagrams); run scripts/vendor.sh")
@@ -417,7 +417,7 @@ def on_page_content(content: str, page, config, files) -> str:
     return content + next_box(page, node, lang)
 
 
-def on_page_context(context, page, config, nav):
+def _lab_links(context, page, config, nav):
     """Lab pages get links to their notebook (copied beside the page by mkdocs-jupyter) and source."""
     if page.file.src_uri.endswith(".ipynb"):
         for program in _site["programs"].values():
@@ -425,6 +425,50 @@ def on_page_context(context, page, config, nav):
                 page.meta["lab_notebook"] = posixpath.basename(page.file.src_uri)
                 page.meta["lab_source"] = get_relative_url(program.rel, page.url)
     return context
+
+
+SEARCH_EXCLUDED = re.compile(r"<(div|figure)\b[^>]*\bdata-search-exclude\b[^>]*>")
+# What Material's search plugin does to a page after indexing it (material/plugins/search/plugin.py).
+SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')
+
+
+def without_search_excluded(content: str) -> str:
+    """The page without its blocks marked data-search-exclude (listings, outputs, diagrams), which the search
+    plugin would parse tag by tag only to skip: they are most of a page's HTML and 30% of a build."""
+    parts, pos = [], 0
+    while m := SEARCH_EXCLUDED.search(content, pos):
+        tags, depth, end = re.compile(rf"<(/?){m.group(1)}\b[^>]*>"), 1, m.end()
+        while depth:
+            t = tags.search(content, end)
+            if t is None:
+                return content  # unbalanced: leave it all to the search plugin
+            depth, end = depth + (-1 if t.group(1) else 1), t.end()
+        parts.append(content[pos : m.start()])
+        pos = end
+    return "".join(parts) + content[pos:]
+
+
+@event_priority(100)  # before Material's search plugin indexes the page
+def _hide_excluded_from_search(context, page, config, nav):
+    short = without_search_excluded(page.content or "")
+    if short != page.content:
+        _site["indexed"][page.file.src_uri] = (page.content, short)
+        page.content = short
+    return context
+
+
+@event_priority(-100)  # after it: the page itself keeps everything
+def _restore_after_search(context, page, config, nav):
+    if page.file.src_uri in _site["indexed"]:
+        full, short = _site["indexed"].pop(page.file.src_uri)
+        if page.content != SEARCH_ATTRIBUTES.sub("", short):
+            fail(f"docs/{_site['lang']}/{page.file.src_uri}: a plugin changed the page while it was hidden from the "
+                 "search index in a way scripts/hooks.py does not expect; update _restore_after_search")
+        page.content = SEARCH_ATTRIBUTES.sub("", full)
+    return context
+
+
+on_page_context = CombinedEvent(_hide_excluded_from_search, _lab_links, _restore_after_search)
 
 
 EXTERNAL_SRC = re.compile(

@@ -1,14 +1,19 @@
 """Run the site's programs and record their outputs; verify recorded outputs.
 
 Every program `snippets/<stage>/<name>.py` has a recorded output in `snippets/<stage>/_out/<name>/`:
-`output.txt` (its stdout), the figures it wrote, and `record.json` (the hash it was recorded for).
+`output.txt` (its stdout), the figures it wrote, and `record.json` (the hash it was recorded for, and its wall time).
 An output is stale when the hash of the program, the data files it declares in
 `snippets/manifest.toml`, and the Python/torch/NumPy/Matplotlib versions differs from the recorded one.
 
     python scripts/snippets.py              # run stale programs (in parallel), record their outputs
     python scripts/snippets.py --force      # run all of them
     python scripts/snippets.py --check      # verify every recorded output, run nothing
+    python scripts/snippets.py --verify     # run each program as a reader's copy, compare with its record
     python scripts/snippets.py --device cuda  # rerun all on a GPU, compare with the CPU records
+
+Programs run longest first (by the wall time kept in each record), one process each, on all cores.
+The tests run every program once more as a reader would, a copy alone in an empty folder with default
+threads (`run_program(..., as_reader=True)`), and `verify` compares that run with the record.
 
 Labs (`lab_*.py`, jupytext percent scripts listed in the manifest with `notebook = "<page>.ipynb"`) are
 executed into notebooks with outputs, one per language, written to `docs/<lang>/<page>.ipynb`.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import hashlib
 import json
 import math
@@ -302,6 +308,7 @@ def _kill_all() -> None:
 
 
 def child_env(out_dir: Path, device: str) -> dict[str, str]:
+    """The environment of a recording run: one thread, figures to `out_dir`, no bytecode written."""
     env = dict(os.environ)
     env.update(
         SNIPPET_OUT_DIR=str(out_dir),
@@ -316,6 +323,21 @@ def child_env(out_dir: Path, device: str) -> dict[str, str]:
     )
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""  # record CPU outputs even on a GPU machine
+    return env
+
+
+def reader_env(device: str) -> dict[str, str]:
+    """The environment of a reader's run: theirs, with the machine's default thread count.
+
+    Three additions, none of which changes a printed number: no screen (Agg), UTF-8 output, and idle
+    OpenMP threads that sleep instead of spinning. Without the last, a program with default threads that
+    shares the cores with other programs (as in the tests) waits for descheduled spinning threads at every
+    parallel region, several times slower (a 5 s program took over 60 s).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("SNIPPET_OUT_DIR", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env.update(MPLBACKEND="Agg", PYTHONIOENCODING="utf-8", OMP_WAIT_POLICY="PASSIVE")
+    if device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""  # compared with CPU records
     return env
 
 
@@ -335,22 +357,40 @@ class _MeasuredPopen(subprocess.Popen):
         return pid, status
 
 
-def run_program(program: Program, device: str = "cpu", timeout: float | None = None) -> Result:
-    """Run one program in its own process group; collect stdout, stderr and the files it wrote."""
+def run_program(program: Program, device: str = "cpu", timeout: float | None = None, as_reader: bool = False) -> Result:
+    """Run one program in its own process group; collect stdout, stderr and the files it wrote.
+
+    As the runner records it (default): from the repository root, one thread, figures to SNIPPET_OUT_DIR.
+    As a reader runs it (`as_reader`): a copy of the file alone in an empty folder, default threads, figures
+    to that folder. A program that reads data shipped in the repository runs from the repository root, its
+    figures to SNIPPET_OUT_DIR; a lab is executed into its notebooks either way.
+    """
     timeout = program.timeout if timeout is None else timeout
     with tempfile.TemporaryDirectory(prefix="snippet-") as tmp:
-        tmp_path = Path(tmp)
-        if program.is_lab:
-            cmd = [sys.executable, str(Path(__file__).with_name("labs.py")), str(program.path), str(tmp_path)]
+        out_dir = Path(tmp) / "out"  # SNIPPET_OUT_DIR, and a lab's notebooks
+        out_dir.mkdir()
+        cwd, script = program.root, program.path
+        if not as_reader:
+            env = child_env(out_dir, device)
         else:
-            cmd = [sys.executable, str(program.path)]
+            env = reader_env(device)
+            if program.data:
+                env["SNIPPET_OUT_DIR"] = str(out_dir)
+            else:
+                cwd = Path(tmp) / "alone"
+                cwd.mkdir()
+                script = Path(shutil.copy2(program.path, cwd))
+        if program.is_lab:
+            cmd = [sys.executable, str(Path(__file__).with_name("labs.py")), str(script), str(out_dir)]
+        else:
+            cmd = [sys.executable, str(script)]
         start = time.monotonic()
         if _stopping.is_set():
             raise Interrupted
         proc = _MeasuredPopen(
             cmd,
-            cwd=program.root,
-            env=child_env(tmp_path, device),
+            cwd=cwd,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -386,9 +426,13 @@ def run_program(program: Program, device: str = "cpu", timeout: float | None = N
             result.reason = "printed nothing (a program must print the evidence for its claim)"
         else:
             result.ok = True
-            for path in sorted(tmp_path.rglob("*")):
-                if path.is_file():
-                    result.files[path.relative_to(tmp_path).as_posix()] = path.read_bytes()
+            for folder in {out_dir, cwd} - {program.root}:
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file() and path != script:
+                        result.files[path.relative_to(folder).as_posix()] = path.read_bytes()
+        if as_reader and not result.ok:
+            where = "from the repository root" if program.data else "alone in an empty folder"
+            result.reason += f" when run as a reader runs it ({where}, default threads)"
         return result
 
 
@@ -405,6 +449,22 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def kept_seconds(old_record: dict | None, seconds: float) -> float:
+    """The wall time to record: the new one, unless the old record's is within a factor of 1.5 of it.
+    It only orders the next runs (longest first), so a rerun that prints the same leaves the record as it
+    was instead of a diff in a number nobody reads."""
+    old = (old_record or {}).get("seconds")
+    if isinstance(old, (int, float)) and old > 0 and 1 / 1.5 <= old / max(seconds, 0.05) <= 1.5:
+        return old
+    return round(seconds, 1)
+
+
+def expected_seconds(program: Program) -> float:
+    """How long the program took when it was last recorded; infinity when unknown (it then runs first)."""
+    seconds = (read_record(program) or {}).get("seconds")
+    return float(seconds) if isinstance(seconds, (int, float)) else math.inf
+
+
 def commit(result: Result, env: dict[str, str]) -> None:
     """Replace the program's recorded output with this result, so that no reader sees half of it."""
     program = result.program
@@ -415,6 +475,7 @@ def commit(result: Result, env: dict[str, str]) -> None:
         "hash": source_hash(program, env),
         "environment": program_environment(program, env),
         "files": {},
+        "seconds": kept_seconds(read_record(program), result.seconds),
     }
     if program.is_lab:
         # Notebooks first: until the new record lands, the old record does not match them (stale).
@@ -490,15 +551,15 @@ def remove_orphans(root: Path, programs: list[Program]) -> list[str]:
 class Progress:
     """A progress bar on a terminal (count, running programs, elapsed); one line per program otherwise."""
 
-    def __init__(self, total: int, stream=sys.stderr) -> None:
+    def __init__(self, total: int, stream=None) -> None:
         self.total = total
-        self.stream = stream
+        self.stream = stream or sys.stderr  # looked up now: a test run may have replaced it since the import
         self.running: list[str] = []
         self.bar = None
-        if stream.isatty():
+        if self.stream.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, file=stream, unit="prog", bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}] {postfix}")
+            self.bar = tqdm(total=total, file=self.stream, unit="prog", bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}] {postfix}")
 
     def started(self, program: Program) -> None:
         self.running.append(program.name)
@@ -527,10 +588,13 @@ def run_many(
     device: str = "cpu",
     progress: bool = True,
     on_result=None,
+    as_reader: bool = False,
 ) -> list[Result]:
-    """Run programs in parallel (one process each); Ctrl-C or SIGTERM kills them all.
+    """Run programs in parallel (one process each), longest first; Ctrl-C or SIGTERM kills them all.
 
-    `on_result(result)` is called in this thread as each program finishes (to record it at once).
+    Longest first (by each record's wall time; never-recorded programs before all others) keeps every
+    worker busy to the end instead of one long program starting last. `on_result(result)` is called in
+    this thread as each program finishes (to record it at once). The results come back in input order.
     """
     results: list[Result] = []
     bar = Progress(len(programs)) if progress else None
@@ -539,11 +603,11 @@ def run_many(
         if bar:
             with _active_lock:
                 bar.started(program)
-        return run_program(program, device=device)
+        return run_program(program, device=device, as_reader=as_reader)
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(task, p) for p in programs]
+        futures = [pool.submit(task, p) for p in sorted(programs, key=expected_seconds, reverse=True)]
         for fut in as_completed(futures):
             result = fut.result()
             if bar:
@@ -615,6 +679,72 @@ def compare_numeric(expected: str, actual: str, rtol: float, atol: float) -> lis
     return diffs
 
 
+def unified_diff(expected: str, actual: str, what: str) -> str:
+    lines = difflib.unified_diff(
+        expected.splitlines(keepends=True), actual.splitlines(keepends=True), f"recorded {what}", f"this run of {what}"
+    )
+    return "".join(lines)
+
+
+def verify(result: Result) -> list[str]:
+    """How a run differs from the program's record: its printed text, its figures (byte for byte) and, for
+    a lab, its notebooks. Empty when the run reproduces the record exactly."""
+    program = result.program
+    if not result.ok:
+        return [result.failure_message()]
+    fix = "if the change is intended, run `make snippets` and commit the outputs"
+    problems = []
+    recorded = (program.out_dir / OUTPUT_FILE).read_text(encoding="utf-8")
+    if result.stdout != recorded:
+        problems.append(f"{program.rel} prints something else than its recorded output ({fix}):\n"
+                        + unified_diff(recorded, result.stdout, program.rel))
+    record = read_record(program) or {}
+    figures = {name for name in result.files if name.endswith(FIGURE_SUFFIXES)}
+    if figures != set(record.get("files", {})):
+        problems.append(f"{program.rel} writes the figures {sorted(figures)}; recorded: {sorted(record.get('files', {}))}")
+    for name in sorted(figures & set(record.get("files", {}))):
+        if result.files[name] != (program.out_dir / name).read_bytes():
+            problems.append(f"{program.rel}: figure {name} differs from the recorded one, byte for byte "
+                            "(a date, unseeded randomness or a thread-dependent number?)")
+    if program.is_lab:
+        for lang in LANGUAGES:
+            recorded_nb = program.notebook_path(lang).read_text(encoding="utf-8")
+            fresh_nb = result.files.get(f"{lang}.ipynb", b"").decode("utf-8")
+            if fresh_nb != recorded_nb:
+                problems.append(f"{program.rel}: the {lang} notebook differs from "
+                                f"{program.notebook_path(lang).relative_to(program.root)}:\n"
+                                + unified_diff(recorded_nb, fresh_nb, f"{lang} notebook"))
+    return problems
+
+
+def select(programs: list[Program], only: list[str]) -> list[Program]:
+    """The programs named in `only` (all of them when it is empty); an unknown name is an error."""
+    if not only:
+        return programs
+    missing = sorted(set(only) - {p.rel for p in programs})
+    if missing:
+        raise SnippetError(f"no such program(s): {', '.join(missing)} (give paths like snippets/05-transformer/x.py)")
+    return [p for p in programs if p.rel in only]
+
+
+def cmd_verify(root: Path, jobs: int, only: list[str], progress: bool, timings: Path | None = None) -> int:
+    """Run the programs as readers' copies and compare each with its record; write nothing but timings."""
+    programs = select(discover(root), only)
+    print(f"running {len(programs)} programs as readers' copies with {jobs} worker(s)", flush=True)
+    try:
+        results = run_many(programs, jobs=jobs, progress=progress, as_reader=True)
+    except Interrupted:
+        print("interrupted", file=sys.stderr)
+        return 130
+    if timings:
+        write_timings(timings, results)
+    differ = [r for r in results if verify(r)]
+    for r in differ:
+        print("\n".join(verify(r)), file=sys.stderr)
+    print(f"{len(results) - len(differ)} of {len(results)} programs reproduce their recorded outputs")
+    return 1 if differ else 0
+
+
 def cmd_device(root: Path, device: str, jobs: int, rtol: float, atol: float, only: list[str]) -> int:
     probe = subprocess.run(
         [sys.executable, "-c", f"import torch,sys; sys.exit(0 if torch.{device}.is_available() else 1)"],
@@ -623,7 +753,7 @@ def cmd_device(root: Path, device: str, jobs: int, rtol: float, atol: float, onl
     if probe.returncode != 0:
         print(f"error: no {device} device is available here; run this on a machine with one.", file=sys.stderr)
         return 2
-    programs = [p for p in discover(root) if not only or p.rel in only]
+    programs = select(discover(root), only)
     results = run_many(programs, jobs=jobs, device=device)
     failed = 0
     report = []
@@ -662,12 +792,7 @@ def cmd_run(root: Path, force: bool, jobs: int, only: list[str], progress: bool,
     removed = remove_orphans(root, programs)
     for item in removed:
         print(f"removed {item} (its program was deleted)")
-    if only:
-        known = {p.rel for p in programs}
-        missing = [o for o in only if o not in known]
-        if missing:
-            raise SnippetError(f"no such program(s): {', '.join(missing)}")
-        programs = [p for p in programs if p.rel in only]
+    programs = select(programs, only)
     todo = [p for p in programs if force or state(p, env)[0] != "fresh"]
     if not todo:
         print(f"all {len(programs)} recorded outputs are up to date")
@@ -707,6 +832,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("programs", nargs="*", help="only these programs (paths like snippets/05-transformer/x.py)")
     parser.add_argument("--force", action="store_true", help="run every program, stale or not")
     parser.add_argument("--check", action="store_true", help="verify the recorded outputs without running anything")
+    parser.add_argument("--verify", action="store_true",
+                        help="run each program as a reader would (a copy alone in an empty folder, default threads) "
+                        "and compare with its record; writes nothing")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                         help="cuda: rerun on a GPU and compare with the recorded CPU outputs; writes nothing")
     parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance for --device cuda")
@@ -727,6 +855,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             return cmd_check(root)
+        if args.verify:
+            return cmd_verify(root, args.jobs, only, progress=not args.no_progress, timings=args.timings)
         if args.device != "cpu":
             return cmd_device(root, args.device, args.jobs, args.rtol, args.atol, only)
         return cmd_run(root, args.force, args.jobs, only, progress=not args.no_progress, timings=args.timings)

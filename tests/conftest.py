@@ -1,14 +1,17 @@
-"""Shared fixtures: the repository, a built site, a loopback server, a fresh copy of the repository."""
+"""Shared fixtures: the repository, a built site, a loopback server, small copies of the site to break.
+
+`make test` runs the suite in phases through scripts/run_tests.py, which builds the site once, serves it, and
+passes it to the pytest runs with --site-dir and --site-url. A plain `pytest` builds it itself, once.
+"""
 
 from __future__ import annotations
 
-import functools
+import json
 import os
-import http.server
+import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,35 +20,56 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 import build_site  # noqa: E402
-from chromium import CHROMIUM, LoopbackServer  # noqa: E402
+from chromium import CHROMIUM, serve  # noqa: E402
 import snippets as runner  # noqa: E402,F401  (re-exported to the tests)
 
 # What a copy of the repository needs to build the site (tests that break things work on a copy).
 BUILD_INPUTS = ("docs", "scripts", "snippets", "diagrams", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output readable
-        pass
+def pytest_addoption(parser):
+    group = parser.getgroup("llm-roadmap", "LLM Roadmap (set by scripts/run_tests.py)")
+    group.addoption("--site-dir", type=Path, help="a site already built in both languages; the tests use it instead of building")
+    group.addoption("--site-url", help="the address --site-dir is served at (it was built for it)")
+    group.addoption("--program-timings", type=Path, metavar="FILE",
+                    help="write each program's wall time, CPU time and peak memory to FILE (JSON)")
+    group.addoption("--phase-report", type=Path, metavar="FILE", help="write this run's test counts to FILE (JSON)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Test counts for scripts/run_tests.py's summary (written by the main process only, not by xdist workers)."""
+    path = config.getoption("--phase-report")
+    if path is None or hasattr(config, "workerinput"):
+        return
+    counts = {key: len(terminalreporter.stats.get(key, [])) for key in ("passed", "failed", "error", "skipped")}
+    counts["exitstatus"] = int(exitstatus)
+    path.write_text(json.dumps(counts) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def _server(tmp_path_factory):
-    """A static file server on a free loopback port, serving a folder the site is built into."""
-    root = tmp_path_factory.mktemp("site")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = LoopbackServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+def _server(request, tmp_path_factory):
+    """The folder the site is built into and the URL it is served at: given by scripts/run_tests.py, or made here."""
+    given, url = request.config.getoption("--site-dir"), request.config.getoption("--site-url")
+    if given is not None:
+        if not url:
+            raise pytest.UsageError("--site-dir needs --site-url: the address the site was built for")
+        yield given, url
+        return
+    folder = tmp_path_factory.mktemp("site")
+    server, url = serve(folder)
+    yield folder, url
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture(scope="session")
-def built_site(_server) -> Path:
+def built_site(request, _server) -> Path:
     """Both languages built with --strict from the working tree, for the URL they are served at."""
     root, url = _server
+    if request.config.getoption("--site-dir") is not None:
+        for lang in ("en", "zh"):
+            assert (root / lang / "index.html").exists(), f"--site-dir {root} holds no {lang} build"
+        return root
     status = build_site.build(root, ["en", "zh"], base_url=url)
     assert status == 0, "the site build failed (its messages are printed above)"
     return root
@@ -57,16 +81,56 @@ def site_url(built_site, _server) -> str:
     return _server[1]
 
 
-@pytest.fixture
-def repo_copy(tmp_path) -> Path:
-    """A copy of what the build needs, to break on purpose."""
+def copy_repo(dest: Path, pages: list[str]) -> Path:
+    """A copy of what the build needs, to break on purpose, with only `pages` (paths under docs/<lang>/, e.g.
+    "start/setup.md") and what they need: a small site builds in a few seconds instead of the whole book's."""
     for name in BUILD_INPUTS:
         src = REPO_ROOT / name
         if src.is_dir():
-            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(src, tmp_path / name)
-    return tmp_path
+            shutil.copy2(src, dest / name)
+    shrink_docs(dest / "docs", pages)
+    return dest
+
+
+def shrink_docs(docs: Path, pages: list[str]) -> None:
+    """Keep only `pages` in both languages, in docs/roadmap.yml and in the glossary. Prerequisites that were
+    left out are dropped from the kept pages, and links to left-out pages are no longer an error."""
+    import roadmap
+    import yaml
+
+    keep = set(pages)
+    ids = {n.id for n in roadmap.load(REPO_ROOT / "docs").nodes.values() if n.uri in keep}
+
+    def kept_prerequisites(m: re.Match) -> str:
+        return m.group(1) + ", ".join(p for p in re.split(r"\s*,\s*", m.group(2).strip()) if p in ids) + "]"
+
+    config = yaml.safe_load((docs / "roadmap.yml").read_text(encoding="utf-8"))
+    for section in config["sections"]:
+        section["pages"] = [e for e in section["pages"] if roadmap.entry_uri(e) in keep]
+        for entry in section["pages"]:
+            if isinstance(entry, dict) and "prerequisites" in entry:
+                entry["prerequisites"] = [p for p in entry["prerequisites"] if p in ids]
+    config["sections"] = [s for s in config["sections"] if s["pages"]]
+    (docs / "roadmap.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for lang in ("en", "zh"):
+        for path in sorted((docs / lang).rglob("*"), reverse=True):
+            uri = path.relative_to(docs / lang).as_posix()
+            if path.is_file() and uri not in keep:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+            elif path.suffix == ".md":
+                _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+                front = re.sub(r"^(prerequisites:\s*\[)(.*?)\]", kept_prerequisites, front, flags=re.MULTILINE)
+                path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    glossary = docs / "glossary.yml"
+    entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
+    glossary.write_text(yaml.safe_dump([e for e in entries if e["page"] in ids], allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    with (docs.parent / "mkdocs.yml").open("a", encoding="utf-8") as config_file:
+        config_file.write("\nvalidation:\n  links:\n    not_found: info\n    anchors: info\n")
 
 
 def build_copy(root: Path, lang: str = "en") -> subprocess.CompletedProcess:

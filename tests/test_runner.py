@@ -2,13 +2,16 @@
 
 What breaks these tests: a failure reported without the program's name, status or stderr; an old
 output silently reused after a failure; a timeout that does not stop the program; an interrupted run
-that leaves temporary or partial files; stale outputs not detected; outputs of deleted programs kept.
+that leaves temporary or partial files; stale outputs not detected; outputs of deleted programs kept;
+a "reader's run" that is not one (not alone, not default threads); a difference from the record that
+`verify` misses or reports without the program and the diff; programs not started longest first.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -205,3 +208,71 @@ def test_numeric_comparison_tolerates_last_digits_only():
     assert runner.compare_numeric(recorded, "loss   : 0.1235\nmatch  : True\n", rtol=1e-3, atol=1e-3) == []
     assert runner.compare_numeric(recorded, "loss   : 0.2234\nmatch  : True\n", rtol=1e-3, atol=1e-3)
     assert runner.compare_numeric(recorded, "loss   : 0.1234\nmatch  : False\n", rtol=1e-3, atol=1e-3)
+
+
+# --- the test suite's single run of each program: as a reader's copy, longest first ------------------
+
+
+def test_a_reader_run_is_a_copy_alone_with_default_threads(tmp_path):
+    """Breaks if the tests' run of a program stops being a reader's: the file alone in an empty folder (a
+    program that reads a file beside it fails there), default threads (not the recording's one thread), its
+    figures in the current folder."""
+    shows = '"""Prints where it runs and its threads."""\nimport os\nfrom pathlib import Path\n' \
+            'print("threads :", os.environ.get("OMP_NUM_THREADS", "default"))\n' \
+            'print("alone   :", sorted(p.name for p in Path(".").iterdir()) == ["shows.py"])\n' \
+            'Path(os.environ.get("SNIPPET_OUT_DIR", ".")).joinpath("fig.svg").write_text("<svg/>")\n'
+    needs = 'from pathlib import Path\nprint(Path(__file__).with_name("notes.txt").read_text())\n'
+    make_repo(tmp_path, {"s/shows.py": shows, "s/needs.py": needs})
+    (tmp_path / "snippets/s/notes.txt").write_text("beside the program\n")
+    shows_p, needs_p = (runner.find(tmp_path, f"snippets/s/{n}.py") for n in ("shows", "needs"))
+    recorded = runner.run_program(shows_p)
+    assert recorded.stdout.startswith("threads : 1\nalone   : False")
+    reader = runner.run_program(shows_p, as_reader=True)
+    assert reader.ok and reader.stdout == "threads : default\nalone   : True\n"
+    assert reader.files == {"fig.svg": b"<svg/>"}, "the copy of the program itself is not one of its files"
+    assert runner.run_program(needs_p).ok
+    failed = runner.run_program(needs_p, as_reader=True)
+    assert not failed.ok and "alone in an empty folder, default threads" in failed.failure_message()
+    assert "notes.txt" in failed.failure_message(), "the end of stderr names what was missing"
+
+
+def test_verify_names_the_program_and_shows_the_difference(tmp_path):
+    make_repo(tmp_path, {"s/a.py": GOOD})
+    assert run(tmp_path).returncode == 0
+    program = runner.find(tmp_path, "snippets/s/a.py")
+    assert runner.verify(runner.run_program(program, as_reader=True)) == []
+    (program.out_dir / "output.txt").write_text("value : 9.9999\n")
+    (program.out_dir / "fig.svg").write_text("<svg>old</svg>")
+    problems = runner.verify(runner.run_program(program, as_reader=True))
+    assert len(problems) == 2
+    assert "snippets/s/a.py prints something else than its recorded output" in problems[0]
+    assert "-value : 9.9999" in problems[0] and "+value : 1.2345" in problems[0] and "make snippets" in problems[0]
+    assert "figure fig.svg differs" in problems[1]
+    proc = run(tmp_path, "--verify")
+    assert proc.returncode == 1 and "snippets/s/a.py prints something else" in proc.stderr
+    assert not leftovers(tmp_path) and (program.out_dir / "output.txt").read_text() == "value : 9.9999\n", "--verify writes nothing"
+
+
+def test_programs_run_longest_first_by_their_recorded_time(tmp_path):
+    """Breaks if the runner stops starting the longest programs first (a long one started last leaves the other
+    cores idle at the end); a program never recorded counts as the longest."""
+    log = tmp_path / "order.txt"
+    source = f'from pathlib import Path\nwith Path({str(log)!r}).open("a") as f:\n    f.write(Path(__file__).stem + "\\n")\nprint("ok")\n'
+    make_repo(tmp_path, {f"s/{n}.py": source for n in ("short", "long", "middle", "new")})
+    assert run(tmp_path, "-j", "1").returncode == 0
+    for name, seconds in (("short", 1.0), ("long", 9.0), ("middle", 4.0)):
+        path = tmp_path / f"snippets/s/_out/{name}/record.json"
+        path.write_text(json.dumps(dict(json.loads(path.read_text()), seconds=seconds)))
+    shutil.rmtree(tmp_path / "snippets/s/_out/new")
+    log.unlink()
+    programs = runner.discover(tmp_path)
+    results = runner.run_many(programs, jobs=1, progress=False)
+    assert log.read_text().split() == ["new", "long", "middle", "short"]
+    assert [r.program.rel for r in results] == [p.rel for p in programs], "results come back in the input order"
+
+
+def test_a_rerun_keeps_the_recorded_time_unless_it_changed_much():
+    assert runner.kept_seconds({"seconds": 2.0}, 2.7) == 2.0, "within a factor of 1.5: the record stays as it was"
+    assert runner.kept_seconds({"seconds": 2.0}, 3.5) == 3.5
+    assert runner.kept_seconds({"seconds": 2.0}, 1.2) == 1.2
+    assert runner.kept_seconds(None, 1.234) == 1.2

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import roadmap
 import yaml
-from conftest import REPO_ROOT, build_copy, runner
+from conftest import REPO_ROOT, build_copy, copy_repo, runner
 
 DOCS = REPO_ROOT / "docs"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(\S+)\s*-->\s*$", re.MULTILINE)
@@ -84,46 +84,74 @@ def test_root_page_offers_both_languages(built_site):
 
 
 # --- bad input fails the build with the fix named ---------------------------------------------------
+# Each of these breaks one thing in a small copy of the site (the page concerned and its prerequisites): a
+# copy that builds cleanly when nothing is broken (the first test), so the failure is the break's.
 
 
 def edit(path: Path, change) -> None:
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def test_unknown_program_fails_the_build(repo_copy):
-    edit(repo_copy / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet: snippets/00-start/nope.py -->\n")
-    proc = build_copy(repo_copy)
+@pytest.fixture
+def setup_page(tmp_path) -> Path:
+    """A copy of the site reduced to the setup page, which runs snippets/00-start/check_setup.py."""
+    return copy_repo(tmp_path, ["start/setup.md"])
+
+
+@pytest.mark.parametrize("page, lang", [("start/setup.md", "en"), ("index.md", "en"),
+                                        ("transformer/lab-tiny-transformer.ipynb", "zh")], ids=["setup", "home", "lab"])
+def test_a_small_copy_builds_cleanly(tmp_path, page, lang):
+    """Breaks if a small copy that the tests below break on purpose does not build as it is (in the language
+    they build): their failures would then prove nothing."""
+    root = copy_repo(tmp_path, [page])
+    proc = build_copy(root, lang)
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "site" / lang / page.removesuffix(".md").removesuffix(".ipynb").removesuffix("index") / "index.html").is_file()
+
+
+def test_unknown_program_fails_the_build(setup_page):
+    edit(setup_page / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet: snippets/00-start/nope.py -->\n")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0
     assert "docs/en/start/setup.md: the snippet shortcode names snippets/00-start/nope.py, which is not a program" in proc.stderr
 
 
-def test_stale_output_fails_the_build(repo_copy):
-    edit(repo_copy / "snippets/00-start/check_setup.py", lambda t: t + "\n# an edit\n")
-    proc = build_copy(repo_copy)
+def test_stale_output_fails_the_build(setup_page):
+    edit(setup_page / "snippets/00-start/check_setup.py", lambda t: t + "\n# an edit\n")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0
     assert "the recorded output of snippets/00-start/check_setup.py is stale" in proc.stderr
     assert "make snippets" in proc.stderr
 
 
-def test_bad_front_matter_and_missing_translation_fail_the_build(repo_copy):
-    edit(repo_copy / "docs/zh/start/setup.md", lambda t: t.replace("level: beginner", "level: beginner\nlevle: 2"))
-    (repo_copy / "docs/en/start/extra.md").write_text("---\nid: extra\n---\n# Extra\n", encoding="utf-8")
-    proc = build_copy(repo_copy)
+def test_notebook_edited_by_hand_fails_the_build(tmp_path):
+    root = copy_repo(tmp_path, ["transformer/lab-tiny-transformer.ipynb"])
+    edit(root / "docs/zh/transformer/lab-tiny-transformer.ipynb", lambda t: t.replace("Transformer", "Transfomer", 1))
+    proc = build_copy(root, "zh")
+    assert proc.returncode != 0
+    assert "the notebook page transformer/lab-tiny-transformer.ipynb" in proc.stderr
+    assert "docs/zh/transformer/lab-tiny-transformer.ipynb is missing or was edited by hand" in proc.stderr
+
+
+def test_bad_front_matter_and_missing_translation_fail_the_build(setup_page):
+    edit(setup_page / "docs/zh/start/setup.md", lambda t: t.replace("level: beginner", "level: beginner\nlevle: 2"))
+    (setup_page / "docs/en/start/extra.md").write_text("---\nid: extra\n---\n# Extra\n", encoding="utf-8")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0
     assert "docs/zh/start/setup.md: unknown front-matter key(s) ['levle']" in proc.stderr
     assert "docs/en/start/extra.md has no counterpart docs/zh/start/extra.md" in proc.stderr
 
 
-def test_malformed_shortcode_fails_the_build(repo_copy):
-    edit(repo_copy / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet snippets/00-start/check_setup.py -->\n")
-    proc = build_copy(repo_copy)
+def test_malformed_shortcode_fails_the_build(setup_page):
+    edit(setup_page / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet snippets/00-start/check_setup.py -->\n")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0 and "malformed snippet shortcode" in proc.stderr
 
 
-def test_prerequisite_cycle_fails_the_build(repo_copy):
+def test_prerequisite_cycle_fails_the_build(setup_page):
     for lang in ("en", "zh"):
-        edit(repo_copy / f"docs/{lang}/start/setup.md", lambda t: t.replace("prerequisites: []", "prerequisites: [setup]"))
-    proc = build_copy(repo_copy)
+        edit(setup_page / f"docs/{lang}/start/setup.md", lambda t: t.replace("prerequisites: []", "prerequisites: [setup]"))
+    proc = build_copy(setup_page)
     assert proc.returncode != 0 and "prerequisites form a cycle: setup -> setup" in proc.stderr
 
 
@@ -145,9 +173,9 @@ def test_glossary_lists_every_term_with_a_link_to_its_page(built_site):
             assert f'data-page-id="{site.nodes[entry["page"]].id}"' in target.read_text(encoding="utf-8")
 
 
-def test_unknown_page_in_the_glossary_fails_the_build(repo_copy):
-    edit(repo_copy / "docs/glossary.yml", lambda t: t + "- en: widget\n  zh: 小部件\n  page: nowhere\n  def: {en: A thing., zh: 一个东西。}\n")
-    proc = build_copy(repo_copy)
+def test_unknown_page_in_the_glossary_fails_the_build(setup_page):
+    edit(setup_page / "docs/glossary.yml", lambda t: t + "- en: widget\n  zh: 小部件\n  page: nowhere\n  def: {en: A thing., zh: 一个东西。}\n")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0 and "page 'nowhere' is not the id of any topic page" in proc.stderr
 
 
@@ -167,9 +195,10 @@ def test_every_diagram_is_drawn_and_pages_ship_no_mermaid(built_site):
     assert not (built_site / "en/assets/vendor/mermaid").exists(), "Mermaid is no longer served"
 
 
-def test_undrawn_diagram_fails_the_build(repo_copy):
-    edit(repo_copy / "docs/en/index.md", lambda t: t + "\n```mermaid\nflowchart LR\n  A --> B\n```\n")
-    proc = build_copy(repo_copy)
+def test_undrawn_diagram_fails_the_build(tmp_path):
+    root = copy_repo(tmp_path, ["index.md"])
+    edit(root / "docs/en/index.md", lambda t: t + "\n```mermaid\nflowchart LR\n  A --> B\n```\n")
+    proc = build_copy(root)
     assert proc.returncode != 0 and "has not been drawn" in proc.stderr and "scripts/diagrams.py" in proc.stderr
 
 
