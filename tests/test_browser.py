@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 require_chromium()
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -279,26 +279,35 @@ def test_lab_notebook_renders_with_outputs_and_download(site_url, context):
 # --- reading progress (localStorage, keyed by page id, shared by both languages) ---------------------
 
 
-def toggle_state(page) -> str:
+def toggle_state(page, expected: str) -> str:
+    """The mark-as-done button's state, once it shows `expected` (after 5 s, whatever it shows).
+
+    A page opened in another renderer process can load before the browser holds the last write to
+    localStorage (seen once under load); the page's `storage` listener then brings it up to date, as it
+    would for a reader, so the test waits for that instead of reading the first state."""
+    try:
+        page.wait_for_selector(f'[data-progress-toggle][aria-pressed="{expected}"]', timeout=5000)
+    except PlaywrightTimeout:
+        pass
     return page.get_attribute("[data-progress-toggle]", "aria-pressed")
 
 
 def test_marking_done_survives_reload_and_shows_everywhere(site_url, context):
     w = Watched(context, site_url)
     w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
-    assert toggle_state(w.page) == "false"
+    assert toggle_state(w.page, "false") == "false"
     w.page.focus("[data-progress-toggle]")
     w.page.keyboard.press("Enter")  # keyboard-accessible: a real button
-    assert toggle_state(w.page) == "true"
+    assert toggle_state(w.page, "true") == "true"
     w.page.reload(wait_until="networkidle")
-    assert toggle_state(w.page) == "true", "progress lost on reload"
+    assert toggle_state(w.page, "true") == "true", "progress lost on reload"
     w.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
-    assert toggle_state(w.page) == "true", "the Chinese site does not see progress made on the English one"
+    assert toggle_state(w.page, "true") == "true", "the Chinese site does not see progress made on the English one"
     w.page.goto(f"{site_url}/zh/transformer/multi-head-attention/", wait_until="networkidle")
-    assert w.page.locator('.roadmap-before [data-page-id="attention"].is-done').count() == 1, "no done mark in 'Before this'"
+    expect(w.page.locator('.roadmap-before [data-page-id="attention"].is-done'), "no done mark in 'Before this'").to_have_count(1)
     for lang in ("en", "zh"):
         w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
-        assert w.page.locator('.roadmap-map [data-page-id="attention"].is-done').count() == 1, f"{lang} map does not show it"
+        expect(w.page.locator('.roadmap-map [data-page-id="attention"].is-done'), f"{lang} map does not show it").to_have_count(1)
         assert w.page.locator('.roadmap-map .is-done').count() == 1
         summary = w.page.inner_text("[data-progress-count]")
         assert "1" in summary, summary
@@ -306,7 +315,7 @@ def test_marking_done_survives_reload_and_shows_everywhere(site_url, context):
         assert row.inner_text().startswith("1 / "), row.inner_text()
     w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
     w.page.click("[data-progress-toggle]")
-    assert toggle_state(w.page) == "false", "clicking again must undo"
+    assert toggle_state(w.page, "false") == "false", "clicking again must undo"
     assert not w.errors and not w.foreign
 
 
@@ -333,7 +342,7 @@ def test_export_then_import_restores_progress_in_a_fresh_browser(site_url, brows
     assert sorted(done) == ["attention", "positional-encoding"]
     assert "2" in w2.page.inner_text("[data-progress-message]")
     w2.page.goto(f"{site_url}/zh/transformer/positional-encoding/", wait_until="networkidle")
-    assert toggle_state(w2.page) == "true"
+    assert toggle_state(w2.page, "true") == "true"
     fresh.close()
 
 

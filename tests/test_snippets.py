@@ -1,10 +1,11 @@
 """Golden outputs: every program, run as a reader runs a downloaded copy, prints and draws exactly its record.
 
 Each program runs once here: a copy of the file alone in an empty folder, with default threads and the
-reader's environment (a program that reads data shipped in the repository runs from the repository root;
-a lab is executed into its notebooks). The record it is compared with was made by the runner, from the
-repository root with one thread, so a match also shows the output does not depend on where or with how many
-threads it runs. The programs run in parallel, one process each, longest first, on every core.
+reader's environment. A program that reads data shipped in the repository runs from the repository root;
+a lab is executed into its notebooks, and run once more as the plain script readers can also download.
+The record it is compared with was made by the runner, from the repository root with one thread, so a
+match also shows the output does not depend on where or with how many threads it runs. The programs run
+in parallel, one process each, longest first, on every core.
 
 What breaks these tests: a program whose output changed without `make snippets`, output that varies between
 runs or thread counts (times, addresses, unseeded randomness, too many digits), a figure not written
@@ -13,6 +14,7 @@ reproducibly, a program that needs something outside its own file, a lab noteboo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -20,19 +22,26 @@ from conftest import REPO_ROOT, runner
 
 PROGRAMS = runner.discover(REPO_ROOT)
 IDS = [p.rel for p in PROGRAMS]
+# A lab reaches readers twice: as its notebook, and as its .py source, which they can run as a plain script.
+# Run that way (no notebook), it must print the text of its notebook's cells, which is its recorded output.
+LABS_AS_SCRIPTS = [dataclasses.replace(p, notebook=None) for p in PROGRAMS if p.is_lab]
 
 
 @pytest.fixture(scope="session")
-def runs(request) -> dict[str, runner.Result]:
-    """Every program run once as a reader's copy, all cores busy; a line per program as it finishes."""
+def runs(request) -> dict[tuple[str, bool], runner.Result]:
+    """Every program run once as a reader's copy (and each lab once more as a plain script), all cores busy;
+    a line per program as it finishes. Keyed by (program, run as a notebook)."""
+    selected = {item.callspec.params.get("program") or item.callspec.params.get("lab")
+                for item in request.session.items if "runs" in getattr(item, "fixturenames", ())}
+    everything = [p for p in PROGRAMS + LABS_AS_SCRIPTS if p in selected]  # e.g. with -k attention: those only
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
-        print(f"\nrunning {len(PROGRAMS)} programs as readers' copies on {os.cpu_count()} cores", flush=True)
-        results = runner.run_many(PROGRAMS, jobs=os.cpu_count() or 1, progress=True, as_reader=True)
+        print(f"\nrunning {len(everything)} programs as readers' copies on {os.cpu_count()} cores", flush=True)
+        results = runner.run_many(everything, jobs=os.cpu_count() or 1, progress=True, as_reader=True)
     timings = request.config.getoption("--program-timings")
     if timings is not None:
         runner.write_timings(timings, results)
-    return {r.program.rel: r for r in results}
+    return {(r.program.rel, r.program.is_lab): r for r in results}
 
 
 def test_every_recorded_output_is_up_to_date(capsys):
@@ -47,8 +56,15 @@ def test_there_are_programs():
 @pytest.mark.parametrize("program", PROGRAMS, ids=IDS)
 def test_a_downloaded_copy_reproduces_the_record(program, runs):
     """The reader's promise: download the file, run `python name.py`, get the output and figures on the page."""
-    problems = runner.verify(runs[program.rel])
+    problems = runner.verify(runs[program.rel, program.is_lab])
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.programs
+@pytest.mark.parametrize("lab", LABS_AS_SCRIPTS, ids=[p.rel for p in LABS_AS_SCRIPTS])
+def test_a_lab_run_as_a_plain_script_prints_its_recorded_output(lab, runs):
+    problems = runner.verify(runs[lab.rel, False])
+    assert not problems, f"{lab.rel} run as a plain script (python {lab.name}.py):\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=IDS)
