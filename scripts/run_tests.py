@@ -110,13 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="leave out running the programs and the browser tests")
     parser.add_argument("--report", type=Path, metavar="FILE", help="write the phases and program timings as JSON")
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    try:
+        return run(args.quick, args.report, extra)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the test run was stopped (nothing in the repository was changed)", file=sys.stderr)
+        return 130
+
+
+def run(quick: bool, report: Path | None, extra: list[str]) -> int:
     cores = os.cpu_count() or 1
     start = time.monotonic()
     phases = [environment_phase()]
     programs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="llm-roadmap-test-") as tmp_name:
         tmp = Path(tmp_name)
-        if not args.quick:
+        if not quick:
             timings = tmp / "program-timings.json"
             phases.append(pytest_phase("programs", "programs", 1, extra, tmp, None, timings=timings))
             if timings.exists():
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             phases.append(builds_phase(site, url))
             served = (site, url)
-            if not args.quick:
+            if not quick:
                 if phases[-1]["ok"]:
                     phases.append(pytest_phase("browser", "browser", cores, extra, tmp, served))
                 else:
@@ -138,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             server.server_close()
     total = time.monotonic() - start + phases[0]["seconds"]
     heading("summary")
-    print(summary(phases, programs, total, args.quick), flush=True)
-    if args.report:
-        args.report.write_text(json.dumps({"cores": cores, "quick": args.quick, "total_s": total, "phases": phases,
-                                           "programs": programs}, indent=1) + "\n", encoding="utf-8")
+    print(summary(phases, programs, total, quick), flush=True)
+    if report:
+        report.write_text(json.dumps({"cores": cores, "quick": quick, "total_s": total, "phases": phases,
+                                      "programs": programs}, indent=1) + "\n", encoding="utf-8")
     failed = [p["phase"] for p in phases if not p["ok"]]
     if failed:
         print(f"FAILED in: {', '.join(failed)}", file=sys.stderr)

@@ -432,7 +432,7 @@ def run_program(program: Program, device: str = "cpu", timeout: float | None = N
                         result.files[path.relative_to(folder).as_posix()] = path.read_bytes()
         if as_reader and not result.ok:
             where = "from the repository root" if program.data else "alone in an empty folder"
-            result.reason += f" when run as a reader runs it ({where}, default threads)"
+            result.reason += f" (run as a reader's copy: {where}, default threads)"
         return result
 
 
@@ -738,9 +738,9 @@ def cmd_verify(root: Path, jobs: int, only: list[str], progress: bool, timings: 
         return 130
     if timings:
         write_timings(timings, results)
-    differ = [r for r in results if verify(r)]
-    for r in differ:
-        print("\n".join(verify(r)), file=sys.stderr)
+    differ = [problems for problems in map(verify, results) if problems]
+    for problems in differ:
+        print("\n".join(problems), file=sys.stderr)
     print(f"{len(results) - len(differ)} of {len(results)} programs reproduce their recorded outputs")
     return 1 if differ else 0
 

@@ -68,7 +68,8 @@ def built_site(request, _server) -> Path:
     root, url = _server
     if request.config.getoption("--site-dir") is not None:
         for lang in ("en", "zh"):
-            assert (root / lang / "index.html").exists(), f"--site-dir {root} holds no {lang} build"
+            if not (root / lang / "index.html").exists():
+                pytest.fail(f"{root} holds no {lang} build: the site build failed (its messages are in the builds phase)")
         return root
     status = build_site.build(root, ["en", "zh"], base_url=url)
     assert status == 0, "the site build failed (its messages are printed above)"

@@ -9,6 +9,7 @@ one, and a build that passes with a missing program, a stale output or a bad fro
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 import sys
@@ -210,3 +211,28 @@ def test_tags_index_lists_every_topic_page_by_stage_and_level(built_site):
             assert text.count(node.title[lang]) >= 2, f"{lang} tags page: {node.title[lang]!r} is not under its stage and its level"
         for stage, _ in site.stages():
             assert site.stage_title(stage, lang) in text
+
+
+def test_search_index_leaves_out_listings_outputs_and_diagrams_that_the_pages_keep(built_site):
+    """Breaks if program listings, outputs or diagrams reach the search index (they were 40% of it), or if the
+    hook that hides them from the search plugin while it indexes forgets to put them back on the page."""
+    listing, output = "real tokens per sequence", "matches torch: yes"  # attention_scratch.py: a comment, a line it prints
+    for lang, label, prose in (("en", "recorded on a CPU", "scaled dot-product attention"), ("zh", "记录环境", "缩放点积注意力")):
+        index = json.loads((built_site / lang / "search/search_index.json").read_text(encoding="utf-8"))
+        text = "\n".join(doc["text"] for doc in index["docs"]).replace("\u200b", "")  # jieba's word breaks
+        assert prose in text, f"{lang}: the attention page's prose is not in the search index"
+        for excluded in (listing, output, label):
+            assert excluded not in text, f"{lang}: {excluded!r} (a program's listing or output) is in the search index"
+        page = html.unescape((built_site / lang / "transformer/attention/index.html").read_text(encoding="utf-8"))
+        for kept in (listing, output, label):
+            assert kept in page, f"{lang}: {kept!r} is missing from the attention page"
+
+
+def test_hiding_excluded_blocks_from_search_keeps_everything_else():
+    import hooks
+
+    page = ('<h2 id="a">A</h2><p>keep</p><div class="x" data-search-exclude><div><div>code</div></div></div>'
+            '<p>also</p><figure class="diagram" data-search-exclude><svg><g/></svg></figure><p>end</p>')
+    assert hooks.without_search_excluded(page) == '<h2 id="a">A</h2><p>keep</p><p>also</p><p>end</p>'
+    unbalanced = '<p>a</p><div data-search-exclude><div>never closed</div>'
+    assert hooks.without_search_excluded(unbalanced) == unbalanced, "unsure: leave it all to the search plugin"
