@@ -99,7 +99,7 @@ def summary(phases: list[dict], programs: list[dict], total: float, quick: bool)
         lines.append(f"{SLOWEST} slowest programs (wall time, run beside the others; sum {sum(r['wall_s'] for r in programs):.0f} s "
                      f"for {len(programs)} programs)")
         for r in sorted(programs, key=lambda r: -r["wall_s"])[:SLOWEST]:
-            lines.append(f"  {r['wall_s']:>6.1f} s  {r['program']}")
+            lines.append(f"  {r['wall_s']:>6.1f} s  {r['program']}{' (as a notebook)' if r.get('notebook') else ''}")
     return "\n".join(lines)
 
 

@@ -778,7 +778,7 @@ def cmd_device(root: Path, device: str, jobs: int, rtol: float, atol: float, onl
 def write_timings(path: Path, results: list[Result]) -> None:
     """Per-program wall time, CPU time and peak memory of this run, as JSON (used by scripts/bench.py)."""
     rows = [
-        {"program": r.program.rel, "ok": r.ok, "wall_s": round(r.seconds, 3),
+        {"program": r.program.rel, "notebook": r.program.is_lab, "ok": r.ok, "wall_s": round(r.seconds, 3),
          "cpu_s": None if r.cpu_seconds is None else round(r.cpu_seconds, 3), "max_rss_bytes": r.max_rss}
         for r in results
     ]
