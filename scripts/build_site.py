@@ -3,16 +3,22 @@
     python scripts/build_site.py              # site/en/, site/zh/, site/index.html
     python scripts/build_site.py --out DIR    # somewhere else (the tests build into a temporary folder)
 
-Each language is one `mkdocs build --strict`; if either fails, its messages are printed and the exit
-status is non-zero. Nothing is executed: recorded outputs are embedded (stale ones fail the build).
+Each language is one `mkdocs build --strict`: any warning (a link to a missing page, an anchor that does not
+exist, ...) fails it, and its messages are printed. (Not `-q`: with it MkDocs 1.6 drops the warnings before
+strict mode counts them, and broken links built with exit 0.) The languages are built into temporary folders
+and moved into place only when every one succeeded, so a failed build leaves the previous site as it was.
+Nothing is executed: recorded outputs are embedded (stale ones fail the build).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,32 +59,56 @@ ROOT_INDEX = """<!doctype html>
 """
 
 
+# Lines of a build's log that say nothing when it fails: progress notes, and jieba loading its dictionary.
+QUIET = re.compile(r"^(INFO\b|Building prefix dict|Loading model|Prefix dict has been built|Dumping model)")
+
+
 def build_one(lang: str, out: Path, base_url: str | None = None) -> tuple[str, int, str, float]:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONWARNINGS="ignore::DeprecationWarning")
     if base_url:  # where the site will be served; the language switcher matches pages by full URL
         env["SITE_URL"] = f"{base_url.rstrip('/')}/en/"
         env["SITE_URL_ZH"] = f"{base_url.rstrip('/')}/zh/"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", CONFIGS[lang], "--site-dir", str(out / lang)]
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", CONFIGS[lang], "--site-dir", str(out)]
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    return lang, proc.returncode, (proc.stdout + proc.stderr).strip(), time.monotonic() - start
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = "\n".join(line for line in proc.stdout.splitlines() if not QUIET.match(line))
+    return lang, proc.returncode, log.strip(), time.monotonic() - start
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def build(out: Path, langs: list[str], base_url: str | None = None) -> int:
+    """Build `langs` into out/<lang>/ and write out/index.html; on any failure, change nothing in `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=len(langs)) as pool:
-        results = list(pool.map(lambda lang: build_one(lang, out, base_url), langs))
-    status = 0
-    for lang, code, log, seconds in results:
-        if code != 0:
-            status = 1
+    for leftover in [*out.glob(".building-*"), *out.glob(".old-*")]:  # from a build that was killed
+        remove(leftover)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".building-"))
+    try:
+        with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+            results = list(pool.map(lambda lang: build_one(lang, staging / lang, base_url), langs))
+        failed = [(lang, log) for lang, code, log, _ in results if code != 0]
+        for lang, log in failed:
             print(f"FAILED: the {lang} build ({CONFIGS[lang]}):\n{log}", file=sys.stderr)
-        else:
+        if failed:
+            print(f"nothing was changed in {out}", file=sys.stderr)
+            return 1
+        (staging / "index.html").write_text(ROOT_INDEX, encoding="utf-8")
+        for name in [*langs, "index.html"]:  # each a rename on one file system: never half there
+            old = out / f".old-{name}"
+            if (out / name).exists():
+                os.rename(out / name, old)
+            os.rename(staging / name, out / name)
+            remove(old)
+        for lang, _, _, seconds in results:
             print(f"built {lang} in {seconds:.1f} s -> {out / lang}")
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(ROOT_INDEX, encoding="utf-8")
-    os.replace(tmp, out / "index.html")
-    return status
+        return 0
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,8 @@ from chromium import CHROMIUM, serve  # noqa: E402
 import snippets as runner  # noqa: E402,F401  (re-exported to the tests)
 
 # What a copy of the repository needs to build the site (tests that break things work on a copy).
-BUILD_INPUTS = ("docs", "scripts", "snippets", "diagrams", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml")
+BUILD_INPUTS = ("docs", "scripts", "snippets", "diagrams", "theme", "vendor", "mkdocs.yml", "mkdocs.zh.yml", "Makefile",
+                "requirements.txt")
 
 
 def pytest_addoption(parser):
@@ -82,16 +83,17 @@ def site_url(built_site, _server) -> str:
     return _server[1]
 
 
-def copy_repo(dest: Path, pages: list[str]) -> Path:
-    """A copy of what the build needs, to break on purpose, with only `pages` (paths under docs/<lang>/, e.g.
-    "start/setup.md") and what they need: a small site builds in a few seconds instead of the whole book's."""
+def copy_repo(dest: Path, pages: list[str] | None) -> Path:
+    """A copy of what the build needs, to break on purpose: with `pages` (paths under docs/<lang>/, e.g.
+    "start/setup.md"), only those pages, a small site that builds in a few seconds; with None, the whole site."""
     for name in BUILD_INPUTS:
         src = REPO_ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dest / name)
-    shrink_docs(dest / "docs", pages)
+    if pages is not None:
+        shrink_docs(dest / "docs", pages)
     return dest
 
 
@@ -130,8 +132,11 @@ def shrink_docs(docs: Path, pages: list[str]) -> None:
     entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
     glossary.write_text(yaml.safe_dump([e for e in entries if e["page"] in ids], allow_unicode=True, sort_keys=False),
                         encoding="utf-8")
-    with (docs.parent / "mkdocs.yml").open("a", encoding="utf-8") as config_file:
-        config_file.write("\nvalidation:\n  links:\n    not_found: info\n    anchors: info\n")
+    config_file = docs.parent / "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8")
+    strict = "  links:\n    not_found: warn\n    anchors: warn\n"
+    assert strict in text, "mkdocs.yml: validation.links changed; update shrink_docs in tests/conftest.py"
+    config_file.write_text(text.replace(strict, strict.replace("warn", "info")), encoding="utf-8")
 
 
 def build_copy(root: Path, lang: str = "en") -> subprocess.CompletedProcess:
@@ -142,6 +147,13 @@ def build_copy(root: Path, lang: str = "en") -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
     )
+
+
+def make(root: Path, target: str) -> subprocess.CompletedProcess:
+    """`make <target>` in a repository copy, with this test run's environment (no set-up of its own)."""
+    stamp = Path(sys.executable).parent.parent / ".installed"
+    return subprocess.run(["make", "-o", str(stamp), f"STAMP={stamp}", f"PY={sys.executable}", target],
+                          cwd=root, capture_output=True, text=True)
 
 
 def require_chromium() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 import roadmap
 import yaml
-from conftest import REPO_ROOT, build_copy, copy_repo, runner
+from conftest import REPO_ROOT, build_copy, copy_repo, make, runner
 
 DOCS = REPO_ROOT / "docs"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(\S+)\s*-->\s*$", re.MULTILINE)
@@ -115,6 +116,24 @@ def test_unknown_program_fails_the_build(setup_page):
     proc = build_copy(setup_page)
     assert proc.returncode != 0
     assert "docs/en/start/setup.md: the snippet shortcode names snippets/00-start/nope.py, which is not a program" in proc.stderr
+
+
+def test_make_site_fails_on_a_broken_link_or_anchor_and_keeps_the_previous_site(tmp_path, built_site):
+    """Breaks if a broken link or anchor ships again (`mkdocs build --strict -q` built them with exit 0), or if a
+    failed build empties the site that was there."""
+    root = copy_repo(tmp_path, None)
+    shutil.copytree(built_site, root / "site")
+    before = {p: p.read_bytes() for p in (root / "site").rglob("*.html")}
+    edit(root / "docs/en/transformer/attention.md", lambda t: t + "\nSee [setup](../start/setupx.md).\n")
+    edit(root / "docs/zh/transformer/attention.md", lambda t: t + "\n见[术语表](../reference/glossary.md#no-such-term)。\n")
+    proc = make(root, "site")
+    assert proc.returncode != 0, "make site passed with a broken link and a broken anchor"
+    assert "FAILED: the en build" in proc.stderr and "FAILED: the zh build" in proc.stderr
+    assert "'transformer/attention.md' contains a link '../start/setupx.md'" in proc.stderr
+    assert "does not contain an anchor '#no-such-term'" in proc.stderr
+    assert f"nothing was changed in {root / 'site'}" in proc.stderr
+    assert {p: p.read_bytes() for p in (root / "site").rglob("*.html")} == before, "the previous site was changed"
+    assert not [p.name for p in (root / "site").iterdir() if p.name.startswith(".")], "a temporary folder was left"
 
 
 def test_stale_output_fails_the_build(setup_page):
