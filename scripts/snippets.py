@@ -1,7 +1,8 @@
 """Run the site's programs and record their outputs; verify recorded outputs.
 
 Every program `snippets/<stage>/<name>.py` has a recorded output in `snippets/<stage>/_out/<name>/`:
-`output.txt` (its stdout), the figures it wrote, and `record.json` (the hash it was recorded for, and its wall time).
+`output.txt` (its stdout), the figures it wrote, and `record.json` (the hash of what it was recorded for, the
+hashes of every recorded file, and its wall time).
 An output is stale when the hash of the program, the data files it declares in
 `snippets/manifest.toml`, and the Python/torch/NumPy/Matplotlib versions differs from the recorded one.
 
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
+import fcntl
 import hashlib
 import json
 import math
@@ -244,20 +247,34 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_record(program: Program) -> dict | None:
+def record_problem(program: Program) -> str | None:
+    """Why the program's record.json cannot be used (None: it can): missing, not JSON, not an object."""
     path = program.out_dir / RECORD_FILE
     if not path.exists():
-        return None
+        return "no recorded output"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{path.relative_to(program.root)} is unreadable ({exc})"
+    if not isinstance(data, dict):
+        return f"{path.relative_to(program.root)} is unreadable (a JSON {type(data).__name__}, not an object)"
+    return None
+
+
+def read_record(program: Program) -> dict | None:
+    """The program's record, or None if it has none or it is unreadable (see record_problem)."""
+    if record_problem(program) is not None:
         return None
+    return json.loads((program.out_dir / RECORD_FILE).read_text(encoding="utf-8"))
 
 
 def state(program: Program, env: dict[str, str]) -> tuple[str, str]:
     """("fresh" | "missing" | "stale" | "failed", explanation)."""
+    problem = record_problem(program)
+    if problem is not None:
+        return ("missing", problem) if problem == "no recorded output" else ("stale", problem + "; it will be rerun")
     record = read_record(program)
-    if record is None or not (program.out_dir / OUTPUT_FILE).exists():
+    if not (program.out_dir / OUTPUT_FILE).exists():
         return "missing", "no recorded output"
     if record.get("failed"):
         return "failed", f"its last run failed ({record['failed']}); the output shown is old"
@@ -271,10 +288,13 @@ def state(program: Program, env: dict[str, str]) -> tuple[str, str]:
         else:
             why = "the program or its data changed since its output was recorded"
         return "stale", why
+    out_rel = program.out_dir.relative_to(program.root).as_posix()
+    if record.get("output") != file_hash(program.out_dir / OUTPUT_FILE):
+        return "stale", f"{out_rel}/{OUTPUT_FILE} differs from what was recorded (edited, truncated or overwritten)"
     for name, digest in record.get("files", {}).items():
         path = program.out_dir / name
         if not path.exists() or file_hash(path) != digest:
-            return "stale", f"recorded file {name} is missing or was edited by hand"
+            return "stale", f"{out_rel}/{name} is missing or differs from what was recorded (edited or overwritten)"
     if program.is_lab:
         for lang in LANGUAGES:
             nb = program.notebook_path(lang)
@@ -291,7 +311,7 @@ class Interrupted(Exception):
     pass
 
 
-_active: dict[int, subprocess.Popen] = {}
+_active: dict[int, tuple[subprocess.Popen, str]] = {}  # pid -> (process, its SNIPPET_RUN marker)
 _active_lock = threading.Lock()
 _stopping = threading.Event()
 
@@ -299,12 +319,9 @@ _stopping = threading.Event()
 def _kill_all() -> None:
     _stopping.set()
     with _active_lock:
-        procs = list(_active.values())
-    for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        running = list(_active.values())
+    for proc, marker in running:
+        _kill_program(proc, marker)
 
 
 def child_env(out_dir: Path, device: str) -> dict[str, str]:
@@ -357,29 +374,118 @@ class _MeasuredPopen(subprocess.Popen):
         return pid, status
 
 
-def run_program(program: Program, device: str = "cpu", timeout: float | None = None, as_reader: bool = False) -> Result:
-    """Run one program in its own process group; collect stdout, stderr and the files it wrote.
+# Loaded by every program the runner starts (through PYTHONPATH, from a folder of its own): a connection to
+# anything but this machine fails, naming the promise it would break. Loopback stays open for a lab's kernel.
+NETWORK_GUARD = '''
+import socket
 
-    As the runner records it (default): from the repository root, one thread, figures to SNIPPET_OUT_DIR.
-    As a reader runs it (`as_reader`): a copy of the file alone in an empty folder, default threads, figures
-    to that folder. A program that reads data shipped in the repository runs from the repository root, its
-    figures to SNIPPET_OUT_DIR; a lab is executed into its notebooks either way.
+_LOCAL = ("127.0.0.1", "::1", "localhost", "0.0.0.0", "")
+_connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+
+def _refuse(what):
+    raise ConnectionRefusedError(
+        f"programs download nothing: {what} was blocked by scripts/snippets.py. Ship the data in the "
+        "repository (declared in snippets/manifest.toml) or generate it in the program."
+    )
+
+
+def _allowed(address):
+    return not isinstance(address, tuple) or str(address[0]) in _LOCAL
+
+
+def connect(self, address):
+    return _connect(self, address) if _allowed(address) else _refuse(f"a connection to {address!r}")
+
+
+def connect_ex(self, address):
+    return _connect_ex(self, address) if _allowed(address) else _refuse(f"a connection to {address!r}")
+
+
+def getaddrinfo(host, *args, **kwargs):
+    if host is not None and (host.decode() if isinstance(host, bytes) else str(host)) not in _LOCAL:
+        _refuse(f"looking up {host!r}")
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+'''
+LINGER_GRACE = 3.0  # seconds a program's output may stay open after it exited (held by a process it started)
+
+
+def _running_with(marker: str) -> list[int]:
+    """The processes whose environment holds `marker`: a program and everything it started, detached or not."""
+    pids = []
+    needle = f"SNIPPET_RUN={marker}".encode()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass  # gone, or not ours to read
+    return pids
+
+
+def _kill_program(proc: subprocess.Popen, marker: str) -> None:
+    """Kill the program's process group and any process it started that left the group (setsid, daemons)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in _running_with(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child has exited, without reaping it (the wait that reaps it keeps its resource usage)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _stage(program: Program, folder: Path) -> Path:
+    """Copy the program and the data files it declares into `folder`, at their paths in the repository; return
+    the copy. It runs there, so that it reads and writes nothing of the repository by relative paths."""
+    for rel in (program.rel, *program.data):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(program.root / rel, folder / rel)
+    return folder / program.rel
+
+
+def run_program(program: Program, device: str = "cpu", timeout: float | None = None, as_reader: bool = False) -> Result:
+    """Run one program in its own process group, in a temporary folder; collect stdout, stderr and its files.
+
+    As the runner records it (default): a copy of the program (and the data files it declares, at their
+    repository paths) in an empty folder, one thread, figures to SNIPPET_OUT_DIR. As a reader runs it
+    (`as_reader`): a copy of the file alone in an empty folder, default threads, figures to that folder; a
+    program that reads data files gets them beside it as in the repository, its figures to SNIPPET_OUT_DIR.
+    A lab is executed into its notebooks either way. Network access is refused (NETWORK_GUARD); every wait is
+    bounded, and whatever the program started is killed with it.
     """
     timeout = program.timeout if timeout is None else timeout
+    marker = os.urandom(8).hex()
     with tempfile.TemporaryDirectory(prefix="snippet-") as tmp:
         out_dir = Path(tmp) / "out"  # SNIPPET_OUT_DIR, and a lab's notebooks
-        out_dir.mkdir()
-        cwd, script = program.root, program.path
-        if not as_reader:
-            env = child_env(out_dir, device)
-        else:
+        guard = Path(tmp) / "guard"
+        for folder in (out_dir, guard):
+            folder.mkdir()
+        (guard / "sitecustomize.py").write_text(NETWORK_GUARD, encoding="utf-8")
+        if as_reader and not program.data:
+            cwd = Path(tmp) / "alone"
+            cwd.mkdir()
+            script = Path(shutil.copy2(program.path, cwd))
             env = reader_env(device)
-            if program.data:
-                env["SNIPPET_OUT_DIR"] = str(out_dir)
-            else:
-                cwd = Path(tmp) / "alone"
-                cwd.mkdir()
-                script = Path(shutil.copy2(program.path, cwd))
+        else:
+            cwd = Path(tmp) / "work"
+            script = _stage(program, cwd)
+            env = reader_env(device) if as_reader else child_env(out_dir, device)
+            env["SNIPPET_OUT_DIR"] = str(out_dir)
+        env.update(SNIPPET_RUN=marker, PYTHONPATH=os.pathsep.join(filter(None, [str(guard), env.get("PYTHONPATH")])))
         if program.is_lab:
             cmd = [sys.executable, str(Path(__file__).with_name("labs.py")), str(script), str(out_dir)]
         else:
@@ -397,41 +503,70 @@ def run_program(program: Program, device: str = "cpu", timeout: float | None = N
             start_new_session=True,
         )
         with _active_lock:
-            _active[proc.pid] = proc
+            _active[proc.pid] = (proc, marker)
+        timed_out = lingered = False
+        exited_at = None
         try:
-            out, err = proc.communicate(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            timed_out = True
+            while True:  # read its output in short waits, so that neither a hang nor a left-over process goes unseen
+                try:
+                    out, err = proc.communicate(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    now = time.monotonic()
+                    if _exited(proc.pid):
+                        exited_at = exited_at or now
+                        lingered = now - exited_at > LINGER_GRACE
+                    else:
+                        timed_out = now - start > timeout
+                    if timed_out or lingered:
+                        _kill_program(proc, marker)
+                        try:
+                            out, err = proc.communicate(timeout=5)
+                        except subprocess.TimeoutExpired:  # still held open by something we could not kill
+                            proc.stdout.close()
+                            proc.stderr.close()
+                            proc.wait()
+                            out, err = b"", b"(its output could not be read: a process it started kept it open)"
+                        break
         finally:
             with _active_lock:
                 _active.pop(proc.pid, None)
+        _kill_program(proc, marker)  # anything it started and left running in the background
         seconds = time.monotonic() - start
         if _stopping.is_set():
             raise Interrupted
-        stdout = out.decode("utf-8", errors="replace")
         stderr = err.decode("utf-8", errors="replace")
-        result = Result(program, ok=False, stdout=stdout, stderr=stderr, returncode=proc.returncode, seconds=seconds)
+        result = Result(program, ok=False, stderr=stderr, returncode=proc.returncode, seconds=seconds)
+        try:
+            result.stdout = out.decode("utf-8")
+            not_utf8 = None
+        except UnicodeDecodeError as exc:
+            result.stdout = out.decode("utf-8", errors="replace")
+            line = out[: exc.start].count(b"\n") + 1
+            not_utf8 = f"printed bytes that are not UTF-8 text (line {line}: {out[exc.start:exc.start + 8]!r}); print str, not bytes"
         if proc.rusage is not None:
             result.cpu_seconds = proc.rusage.ru_utime + proc.rusage.ru_stime
             result.max_rss = proc.rusage.ru_maxrss * 1024  # Linux reports KiB
         if timed_out:
             result.returncode = None
             result.reason = f"timed out after {timeout:g} s (raise 'timeout' in snippets/manifest.toml only if it must be slow)"
+        elif lingered:
+            result.reason = ("exited, but a process it started kept running and holding its output; it was killed "
+                             "(a program must wait for what it starts)")
         elif proc.returncode != 0:
             result.reason = "raised an error" if "Traceback" in stderr else "exited with an error"
-        elif not stdout.strip():
+        elif not_utf8:
+            result.reason = not_utf8
+        elif not result.stdout.strip():
             result.reason = "printed nothing (a program must print the evidence for its claim)"
         else:
             result.ok = True
-            for folder in {out_dir, cwd} - {program.root}:
+            for folder in (out_dir, cwd):
                 for path in sorted(folder.rglob("*")):
-                    if path.is_file() and path != script:
+                    if path.is_file() and path != script and path.relative_to(folder).as_posix() not in program.data:
                         result.files[path.relative_to(folder).as_posix()] = path.read_bytes()
         if as_reader and not result.ok:
-            where = "from the repository root" if program.data else "alone in an empty folder"
+            where = "with its data files beside it" if program.data else "alone in an empty folder"
             result.reason += f" (run as a reader's copy: {where}, default threads)"
         return result
 
@@ -488,6 +623,7 @@ def commit(result: Result, env: dict[str, str]) -> None:
     tmp_dir.chmod(0o755)
     try:
         (tmp_dir / OUTPUT_FILE).write_text(result.stdout, encoding="utf-8")
+        record["output"] = file_hash(tmp_dir / OUTPUT_FILE)
         for name, data in result.files.items():
             if name.endswith(FIGURE_SUFFIXES):
                 (tmp_dir / name).parent.mkdir(parents=True, exist_ok=True)
@@ -582,6 +718,53 @@ class Progress:
             self.bar.close()
 
 
+# What a program run may change, and what else changes in a checkout without it: left out of the snapshot.
+SNAPSHOT_SKIP_DIRS = {".git", ".venv", "site", ".cache", ".pytest_cache", "__pycache__", OUT_DIRNAME, "node_modules"}
+LOCK_FILE = ".snippets.lock"
+
+
+def repository_snapshot(root: Path, skip: set[Path]) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file in the repository except the runner's own outputs (outputs,
+    the lab notebooks in `skip`, its lock) and git's, environments' and builds' folders: what a program must
+    never change."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SNAPSHOT_SKIP_DIRS:
+                        stack.append(Path(entry.path))
+                elif entry.name != LOCK_FILE and Path(entry.path) not in skip:
+                    st = entry.stat(follow_symlinks=False)
+                    found[os.path.relpath(entry.path, root)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+@contextlib.contextmanager
+def exclusive(root: Path):
+    """Hold the runner's lock on this tree for the duration: two runs at once would race on the outputs."""
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.read(fd, 32).decode("ascii", errors="replace").strip()
+            raise SnippetError(
+                f"another run of scripts/snippets.py is in progress on this tree{f' (process {other})' if other else ''}; "
+                "wait for it to finish, or stop it, and run again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
 def run_many(
     programs: list[Program],
     jobs: int,
@@ -598,12 +781,32 @@ def run_many(
     """
     results: list[Result] = []
     bar = Progress(len(programs)) if progress else None
+    notebooks = {p.notebook_path(lang) for p in programs if p.is_lab for lang in LANGUAGES}  # written by the runner
+    spans: dict[int, tuple[str, float, float]] = {}  # each run's (program, start, end); end = inf while it runs
 
     def task(program: Program) -> Result:
         if bar:
             with _active_lock:
                 bar.started(program)
-        return run_program(program, device=device, as_reader=as_reader)
+        before = repository_snapshot(program.root, notebooks)
+        start = time.monotonic()
+        with _active_lock:
+            key = len(spans)
+            spans[key] = (program.rel, start, math.inf)
+        result = run_program(program, device=device, as_reader=as_reader)
+        changed = changed_files(before, repository_snapshot(program.root, notebooks))
+        with _active_lock:
+            spans[key] = (program.rel, start, time.monotonic())
+            beside = sorted({rel for k, (rel, s, e) in spans.items() if k != key and s < spans[key][2] and e > start})
+        if changed and result.ok:
+            result.ok = False
+            shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+            also = (f" (these ran at the same time: {', '.join(beside)}; `-j 1` tells which one did it)"
+                    if beside else "")
+            result.reason = (f"files of the repository changed while it ran: {shown}{also}. A program writes only to "
+                             "its output folder (SNIPPET_OUT_DIR, or the current folder); if you changed them yourself "
+                             "meanwhile, run it again")
+        return result
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
@@ -620,6 +823,10 @@ def run_many(
         _kill_all()
         pool.shutdown(wait=True, cancel_futures=True)
         raise Interrupted from None
+    except SnippetError:  # from on_result: recording failed (a full disk); nothing more can be recorded
+        _kill_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if bar:
@@ -786,6 +993,11 @@ def write_timings(path: Path, results: list[Result]) -> None:
 
 
 def cmd_run(root: Path, force: bool, jobs: int, only: list[str], progress: bool, timings: Path | None = None) -> int:
+    with exclusive(root):
+        return _run_stale(root, force, jobs, only, progress, timings)
+
+
+def _run_stale(root: Path, force: bool, jobs: int, only: list[str], progress: bool, timings: Path | None) -> int:
     recover(root)
     env = environment()
     programs = discover(root)
@@ -801,11 +1013,19 @@ def cmd_run(root: Path, force: bool, jobs: int, only: list[str], progress: bool,
     failures: list[Result] = []
 
     def record(r: Result) -> None:
-        if r.ok:
-            commit(r, env)
-        else:
-            mark_failed(r)
-            failures.append(r)
+        try:
+            if r.ok:
+                commit(r, env)
+            else:
+                mark_failed(r)
+                failures.append(r)
+        except OSError as exc:  # a full disk (No space left, File too large), a read-only checkout...
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise SnippetError(
+                f"could not record the output of {r.program.rel}: {exc.strerror or exc}{where}. Nothing was left "
+                "half-written and its previous output is kept; free some disk space (or fix the permissions) and "
+                "run again"
+            ) from None
 
     try:
         results = run_many(todo, jobs=jobs, progress=progress, on_result=record)

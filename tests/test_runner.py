@@ -141,7 +141,7 @@ def test_stale_when_program_data_or_versions_change(tmp_path):
     (tmp_path / "snippets/data.txt").write_text("1\n")
     assert runner.state(program, dict(env, torch="0.0.1"))[0] == "stale"
     (program.out_dir / "fig.svg").write_text("<svg>edited</svg>")
-    assert "edited by hand" in runner.state(program, env)[1]
+    assert "differs from what was recorded" in runner.state(program, env)[1]
 
 
 def test_optional_library_versions_count_only_for_programs_that_import_them(tmp_path):
@@ -215,8 +215,8 @@ def test_numeric_comparison_tolerates_last_digits_only():
 
 def test_a_reader_run_is_a_copy_alone_with_default_threads(tmp_path):
     """Breaks if the tests' run of a program stops being a reader's: the file alone in an empty folder (a
-    program that reads a file beside it fails there), default threads (not the recording's one thread), its
-    figures in the current folder."""
+    program that reads a file beside it without declaring it fails there, and so does the recording run),
+    default threads (not the recording's one thread), its figures in the current folder."""
     shows = '"""Prints where it runs and its threads."""\nimport os\nfrom pathlib import Path\n' \
             'print("threads :", os.environ.get("OMP_NUM_THREADS", "default"))\n' \
             'print("alone   :", sorted(p.name for p in Path(".").iterdir()) == ["shows.py"])\n' \
@@ -230,10 +230,14 @@ def test_a_reader_run_is_a_copy_alone_with_default_threads(tmp_path):
     reader = runner.run_program(shows_p, as_reader=True)
     assert reader.ok and reader.stdout == "threads : default\nalone   : True\n"
     assert reader.files == {"fig.svg": b"<svg/>"}, "the copy of the program itself is not one of its files"
-    assert runner.run_program(needs_p).ok
-    failed = runner.run_program(needs_p, as_reader=True)
-    assert not failed.ok and "alone in an empty folder, default threads" in failed.failure_message()
-    assert "notes.txt" in failed.failure_message(), "the end of stderr names what was missing"
+    for as_reader in (False, True):  # every run is of a copy in a folder of its own
+        failed = runner.run_program(needs_p, as_reader=as_reader)
+        assert not failed.ok and "notes.txt" in failed.failure_message(), "the end of stderr names what was missing"
+    assert "alone in an empty folder, default threads" in failed.failure_message()
+    (tmp_path / "snippets/manifest.toml").write_text('["s/needs.py"]\ndata = ["snippets/s/notes.txt"]\n')
+    needs_p = runner.find(tmp_path, "snippets/s/needs.py")
+    for as_reader in (False, True):  # declared: the data file is copied beside it, as in the repository
+        assert runner.run_program(needs_p, as_reader=as_reader).stdout == "beside the program\n\n"
 
 
 def test_verify_names_the_program_and_shows_the_difference(tmp_path):
@@ -253,10 +257,10 @@ def test_verify_names_the_program_and_shows_the_difference(tmp_path):
     assert not leftovers(tmp_path) and (program.out_dir / "output.txt").read_text() == "value : 9.9999\n", "--verify writes nothing"
 
 
-def test_programs_run_longest_first_by_their_recorded_time(tmp_path):
+def test_programs_run_longest_first_by_their_recorded_time(tmp_path, tmp_path_factory):
     """Breaks if the runner stops starting the longest programs first (a long one started last leaves the other
     cores idle at the end); a program never recorded counts as the longest."""
-    log = tmp_path / "order.txt"
+    log = tmp_path_factory.mktemp("outside-the-repository") / "order.txt"
     source = f'from pathlib import Path\nwith Path({str(log)!r}).open("a") as f:\n    f.write(Path(__file__).stem + "\\n")\nprint("ok")\n'
     make_repo(tmp_path, {f"s/{n}.py": source for n in ("short", "long", "middle", "new")})
     assert run(tmp_path, "-j", "1").returncode == 0
@@ -276,3 +280,109 @@ def test_a_rerun_keeps_the_recorded_time_unless_it_changed_much():
     assert runner.kept_seconds({"seconds": 2.0}, 3.5) == 3.5
     assert runner.kept_seconds({"seconds": 2.0}, 1.2) == 1.2
     assert runner.kept_seconds(None, 1.234) == 1.2
+
+
+# --- a program cannot change the repository, reach the network, or outlive its run --------------------
+
+
+def test_a_program_that_changes_the_repository_fails_naming_the_files(tmp_path):
+    """Breaks if a program may again overwrite another program's output or a page without anyone noticing."""
+    vandal = f'from pathlib import Path\nPath({str(tmp_path / "docs/page.md")!r}).write_text("gone")\nprint("done")\n'
+    make_repo(tmp_path, {"s/a.py": GOOD, "s/vandal.py": vandal})
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/page.md").write_text("a page")
+    proc = run(tmp_path, "-j", "1")
+    assert proc.returncode == 1
+    assert "FAILED snippets/s/vandal.py: files of the repository changed while it ran: docs/page.md. A program" in proc.stderr
+    assert not (tmp_path / "snippets/s/_out/vandal").exists() and (tmp_path / "snippets/s/_out/a/output.txt").exists()
+    (tmp_path / "docs/page.md").write_text("a page")
+    parallel = run(tmp_path, "--force", "-j", "2")  # side by side, both are named: the change cannot be told apart
+    assert "files of the repository changed while it ran: docs/page.md (these ran at the same time: snippets/s/" in parallel.stderr
+
+
+def test_an_edited_or_overwritten_output_is_found_naming_the_file(tmp_path):
+    """Breaks if output.txt is again outside the record's hashes (an edited number passed make check)."""
+    make_repo(tmp_path, {"s/a.py": GOOD})
+    assert run(tmp_path).returncode == 0
+    out = tmp_path / "snippets/s/_out/a/output.txt"
+    out.write_text("value : 9.9999\n")
+    check = run(tmp_path, "--check")
+    assert check.returncode == 1
+    assert "snippets/s/_out/a/output.txt differs from what was recorded (edited, truncated or overwritten)" in check.stderr
+    assert run(tmp_path).returncode == 0 and out.read_text() == "value : 1.2345\n", "a rerun restores it"
+
+
+def test_a_program_that_reaches_for_the_network_fails_with_the_promise_named(tmp_path):
+    fetch = 'import urllib.request\nprint(urllib.request.urlopen("http://example.com", timeout=5).read()[:10])\n'
+    connect = 'import socket\nsocket.create_connection(("93.184.215.14", 80), timeout=5)\nprint("connected")\n'
+    make_repo(tmp_path, {"s/fetch.py": fetch, "s/connect.py": connect})
+    proc = run(tmp_path)
+    assert proc.returncode == 1
+    for name in ("fetch", "connect"):
+        assert f"FAILED snippets/s/{name}.py: raised an error" in proc.stderr
+    assert proc.stderr.count("programs download nothing") == 2, proc.stderr
+
+
+@pytest.mark.parametrize("record", ["[1, 2]", "not json", "\"text\""], ids=["list", "garbage", "string"])
+def test_an_unreadable_record_is_named_and_rerun(tmp_path, record):
+    make_repo(tmp_path, {"s/a.py": GOOD})
+    assert run(tmp_path).returncode == 0
+    (tmp_path / "snippets/s/_out/a/record.json").write_text(record)
+    check = run(tmp_path, "--check")
+    assert check.returncode == 1 and "snippets/s/_out/a/record.json is unreadable" in check.stderr
+    assert "Traceback" not in check.stderr
+    proc = run(tmp_path)
+    assert proc.returncode == 0 and "running 1 of 1" in proc.stdout, proc.stderr
+    assert run(tmp_path, "--check").returncode == 0
+
+
+def test_a_process_left_running_holding_the_output_is_killed_in_time(tmp_path):
+    """Breaks if a program whose detached child keeps stdout open hangs the runner past its timeout (it hung
+    25 s for a 3 s timeout, forever with a long-lived child)."""
+    detach = ('import subprocess, sys\nprint("started", flush=True)\n'
+              'subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)\n')
+    make_repo(tmp_path, {"s/detach.py": detach}, manifest='["s/detach.py"]\ntimeout = 3\n')
+    start = time.monotonic()
+    proc = run(tmp_path)
+    assert time.monotonic() - start < 15, "the runner waited for the detached child"
+    assert proc.returncode == 1
+    assert "a process it started kept running and holding its output; it was killed" in proc.stderr
+    stray = subprocess.run(["pgrep", "-f", "time.sleep\\(120\\)"], capture_output=True, text=True).stdout.split()
+    assert not stray, f"the detached child is still running: {stray}"
+
+
+def test_two_runs_at_once_do_not_race(tmp_path):
+    make_repo(tmp_path, {"s/slow.py": 'import time\nprint("x", flush=True)\ntime.sleep(4)\n'})
+    first = subprocess.Popen([*RUNNER, "--root", str(tmp_path), "--no-progress"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    second = run(tmp_path)
+    assert second.returncode == 2 and "another run of scripts/snippets.py is in progress on this tree" in second.stderr
+    assert "Traceback" not in second.stderr
+    first.communicate(timeout=30)
+    assert first.returncode == 0
+
+
+def test_output_that_is_not_utf8_fails_naming_the_line(tmp_path):
+    make_repo(tmp_path, {"s/bytes.py": 'import sys\nprint("ok")\nsys.stdout.flush()\nsys.stdout.buffer.write(b"\\xff\\xfe\\n")\n'})
+    proc = run(tmp_path)
+    assert proc.returncode == 1 and "printed bytes that are not UTF-8 text (line 2" in proc.stderr
+
+
+def test_a_full_disk_is_a_message_not_a_traceback(tmp_path):
+    """Breaks if a failed write of an output (File too large, No space left) shows a traceback or leaves a
+    half-written output behind. RLIMIT_FSIZE makes every write past 64 KiB fail as a full disk would."""
+    import resource
+
+    make_repo(tmp_path, {"s/a.py": GOOD, "s/big.py": 'print("x" * 200_000)\n'})
+    assert run(tmp_path, "snippets/s/a.py").returncode == 0
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    proc = subprocess.run([*RUNNER, "--root", str(tmp_path), "--no-progress"], capture_output=True, text=True,
+                          preexec_fn=small_files)
+    assert proc.returncode == 2
+    assert "error: could not record the output of snippets/s/big.py: File too large" in proc.stderr
+    assert "Traceback" not in proc.stderr and leftovers(tmp_path) == []
+    assert not (tmp_path / "snippets/s/_out/big").exists()
