@@ -55,15 +55,28 @@ def svg_path(root: Path, source: str, version: str) -> Path:
 
 
 def page_diagrams(root: Path) -> dict[str, list[str]]:
-    """{diagram text: [pages that use it]} over both languages."""
+    """{diagram text: ["docs/<lang>/<page>.md:<line of its ```mermaid fence>", ...]} over both languages."""
     found: dict[str, list[str]] = {}
     for page in sorted((root / "docs").glob("*/**/*.md")):
-        for m in FENCE.finditer(page.read_text(encoding="utf-8")):
-            found.setdefault(normalise(m.group("body")), []).append(page.relative_to(root).as_posix())
+        text = page.read_text(encoding="utf-8")
+        for m in FENCE.finditer(text):
+            where = f"{page.relative_to(root).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+            found.setdefault(normalise(m.group("body")), []).append(where)
     return found
 
 
-def render(root: Path, sources: list[str], version: str) -> None:
+def syntax_error(where: str, exc: Exception) -> str:
+    """A Mermaid error as the author needs it: the page, the line in the page, Mermaid's own words."""
+    lines = str(exc).split("Call log:")[0].strip().splitlines()
+    lines = [line for line in lines if not line.lstrip().startswith("at ")]  # Mermaid's JavaScript stack
+    text = "\n".join(lines).removeprefix("Page.evaluate: ").removeprefix("Error: ").strip()
+    m = re.search(r"Parse error on line (\d+)", text)
+    page, fence = where.rsplit(":", 1)
+    line = int(fence) + int(m.group(1)) if m else int(fence)
+    return f"{page}:{line}: Mermaid could not draw this diagram: {text}\nFix the diagram and run `make snippets` again."
+
+
+def render(root: Path, sources: dict[str, list[str]], version: str) -> None:
     """Draw each diagram in Chromium with the vendored Mermaid and write its SVG atomically."""
     from playwright.sync_api import sync_playwright
 
@@ -81,9 +94,8 @@ def render(root: Path, sources: list[str], version: str) -> None:
             k = key(source, version)
             try:
                 svg = page.evaluate("async ([id, src]) => (await mermaid.render(id, src)).svg", [f"diagram-{k}", source])
-            except Exception as exc:  # a syntax error in the diagram: name it
-                first = source.strip().splitlines()[0]
-                raise SystemExit(f"diagrams: Mermaid could not draw the diagram starting {first!r}: {exc}") from None
+            except Exception as exc:  # a syntax error in the diagram: name the page and the line
+                raise SystemExit(syntax_error(sources[source][0], exc)) from None
             fd, tmp = tempfile.mkstemp(dir=store, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(svg + "\n")
@@ -102,11 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     version = mermaid_version(root)
     diagrams = page_diagrams(root)
     wanted = {key(src, version) for src in diagrams}
-    missing = [src for src in diagrams if not svg_path(root, src, version).exists()]
+    missing = {src: pages for src, pages in diagrams.items() if not svg_path(root, src, version).exists()}
     unused = sorted(p for p in (root / STORE).glob("*.svg") if p.stem not in wanted) if (root / STORE).exists() else []
     if args.check:
         for src in missing:
-            print(f"missing {STORE}/{key(src, version)}.svg for the diagram in {', '.join(diagrams[src])}", file=sys.stderr)
+            print(f"missing {STORE}/{key(src, version)}.svg for the diagram at {', '.join(diagrams[src])}", file=sys.stderr)
         for p in unused:
             print(f"unused  {p.relative_to(root).as_posix()}", file=sys.stderr)
         if missing or unused:

@@ -25,7 +25,7 @@ import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import get_relative_url, meta
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +39,7 @@ VENDOR = REPO_ROOT / "vendor"
 VENDOR_URL = "assets/vendor"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(?P<path>\S+)\s*-->\s*$")
 MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|glossary)\s*-->\s*$")
-SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippet\b")
+SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippets?\b", re.IGNORECASE)  # what an author meant as a shortcode
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 LABELS = {
@@ -138,9 +138,20 @@ def on_config(config):
 def load_glossary(site: roadmap.Site) -> list[dict]:
     if not GLOSSARY.exists():
         return []
-    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or []
+    try:
+        entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        fail(f"docs/glossary.yml{line} is not valid YAML: {getattr(exc, 'problem', None) or exc}. "
+             "Each entry is '- en: ...' followed by indented zh, page and def: {en, zh} (see docs/en/contributing.md)")
+    if not isinstance(entries, list):
+        fail("docs/glossary.yml must be a list of entries ('- en: ...'), see docs/en/contributing.md")
     problems = []
     for i, e in enumerate(entries, start=1):
+        if not isinstance(e, dict):
+            problems.append(f"docs/glossary.yml entry #{i}: expected en, zh, page and def: {{en: ..., zh: ...}}, got {e!r}")
+            continue
         where = f"docs/glossary.yml entry #{i} ({e.get('en', '?')!r})"
         if not {"en", "zh", "page", "def"} <= set(e) or not isinstance(e["def"], dict) or set(e["def"]) != {"en", "zh"}:
             problems.append(f"{where}: needs en, zh, page and def: {{en: ..., zh: ...}}")
@@ -340,13 +351,25 @@ def render_snippet(rel: str, page, lang: str) -> str:
     return "\n".join(parts)
 
 
+def front_matter_lines(page) -> int:
+    """How many lines of the page's source precede `markdown` (the front matter MkDocs took off), so that a
+    message can give the line number an author sees in the file."""
+    source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+    m = meta.YAML_RE.match(source)
+    if not m:
+        return 0
+    rest = source[m.end() :]  # MkDocs also drops the blank lines after the front matter
+    return source[: m.end()].count("\n") + len(rest) - len(rest.lstrip("\n"))
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     lang = _site["lang"]
     _site["files"] = files  # the final collection: plugins (mkdocs-jupyter) replace files after on_files
     lines = markdown.split("\n")
     out: list[str] = []
     fence: str | None = None
-    for number, line in enumerate(lines, start=1):
+    offset = front_matter_lines(page)
+    for number, line in enumerate(lines, start=1 + offset):
         m_fence = FENCE.match(line)
         if fence is None and m_fence:
             fence = m_fence.group(1)

@@ -88,15 +88,32 @@ def page_files(docs: Path, lang: str) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in found if not p.name.startswith("."))
 
 
-def front_matter(path: Path, problems: list[str]) -> dict:
+def front_matter(path: Path, where: str, problems: list[str]) -> dict:
+    """The page's front matter. MkDocs itself ignores front matter it cannot parse (the page then silently
+    loses its id, stage and prerequisites), so it is parsed here, and a problem names the file and the line."""
     if path.suffix != ".md":
         return {}
     try:
-        _, data = meta.get_data(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001  (yaml errors of every kind)
-        problems.append(f"{path}: front matter is not valid YAML: {exc}")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
         return {}
-    return data if isinstance(data, dict) else {}
+    m = meta.YAML_RE.match(text)
+    if not m:
+        return {}
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(f"{where}{line}: the front matter is not valid YAML: {problem}. Check quotes, brackets and "
+                        "colons (write a title containing ': ' in quotes)")
+        return {}
+    if not isinstance(data, dict):
+        problems.append(f"{where}: the front matter must be key: value lines between the two --- lines")
+        return {}
+    return data
 
 
 def load_sections(docs: Path) -> list[dict]:
@@ -133,7 +150,7 @@ def load(docs: Path) -> Site:
     """Read and check the roadmap and both page trees; raise RoadmapError listing every problem."""
     sections = load_sections(docs)
     problems: list[str] = []
-    pages = {lang: {uri: front_matter(docs / lang / uri, problems) for uri in page_files(docs, lang)} for lang in LANGS}
+    pages = {lang: {uri: front_matter(docs / lang / uri, f"docs/{lang}/{uri}", problems) for uri in page_files(docs, lang)} for lang in LANGS}
     en, zh = pages["en"], pages["zh"]
     for uri in sorted(set(en) ^ set(zh)):
         have, lack = ("en", "zh") if uri in en else ("zh", "en")
@@ -199,7 +216,9 @@ def load(docs: Path) -> Site:
                     f"docs/*/{uri}: front matter says stage {fm_en['stage']!r} but docs/roadmap.yml lists it under {stage!r}"
                     f" (stages: {stage_ids})"
                 )
-        node_id = fm_en["id"]
+        node_id = fm_en.get("id")
+        if node_id is None:
+            continue  # reported above: "front matter needs an 'id'"
         if node_id in seen:
             problems.append(f"duplicate page id {node_id!r}: {seen[node_id]} and {uri}")
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -162,10 +163,66 @@ def test_bad_front_matter_and_missing_translation_fail_the_build(setup_page):
     assert "docs/en/start/extra.md has no counterpart docs/zh/start/extra.md" in proc.stderr
 
 
-def test_malformed_shortcode_fails_the_build(setup_page):
-    edit(setup_page / "docs/en/start/setup.md", lambda t: t + "\n<!-- snippet snippets/00-start/check_setup.py -->\n")
+@pytest.mark.parametrize(
+    "line",
+    ["<!-- snippet snippets/00-start/check_setup.py -->", "<!-- snippets: snippets/00-start/check_setup.py -->",
+     "<!-- Snippet: snippets/00-start/check_setup.py -->", "<!-- snippet: snippets/00-start/check_setup.py"],
+    ids=["no-colon", "plural", "capital", "unclosed"],
+)
+def test_malformed_shortcode_fails_the_build_at_its_line(setup_page, line):
+    """Breaks if a misspelt shortcode is silently ignored again (the page lost its program), or if the line
+    number leaves out the front matter."""
+    page = setup_page / "docs/en/start/setup.md"
+    edit(page, lambda t: t + "\n" + line + "\n")
+    number = page.read_text(encoding="utf-8").splitlines().index(line) + 1
     proc = build_copy(setup_page)
-    assert proc.returncode != 0 and "malformed snippet shortcode" in proc.stderr
+    assert proc.returncode != 0
+    assert f"docs/en/start/setup.md:{number}: malformed snippet shortcode" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "case, change, message",
+    [
+        ("glossary", lambda r: edit(r / "docs/glossary.yml", lambda t: t + "- en: [unclosed\n"),
+         "docs/glossary.yml (line {glossary_end}) is not valid YAML"),
+        ("front-matter", lambda r: edit(r / "docs/en/start/setup.md", lambda t: t.replace("level: beginner", "level: [beginner", 1)),
+         "docs/en/start/setup.md (line {level_line}): the front matter is not valid YAML"),
+        ("no-id", lambda r: [edit(r / f"docs/{lang}/start/setup.md", lambda t: re.sub(r"^id: .*\n", "", t, count=1, flags=re.M))
+                             for lang in ("en", "zh")],
+         "docs/en/start/setup.md: front matter needs an 'id'"),
+        ("glossary-entry", lambda r: edit(r / "docs/glossary.yml", lambda t: t + "- just a string\n"),
+         "docs/glossary.yml entry #"),
+    ],
+    ids=["glossary", "front-matter", "no-id", "glossary-entry"],
+)
+def test_bad_input_is_one_message_naming_the_file_and_line(setup_page, case, change, message):
+    """Breaks if invalid YAML in the glossary or in front matter, or a page without an id, shows a traceback (or,
+    for front matter, is silently ignored by MkDocs) instead of a message naming the file and the line."""
+    change(setup_page)
+    glossary_end = len((setup_page / "docs/glossary.yml").read_text(encoding="utf-8").splitlines()) + 1
+    # the unclosed [ on the level line is noticed, and reported, on the line after it
+    level_line = (REPO_ROOT / "docs/en/start/setup.md").read_text(encoding="utf-8").splitlines().index("level: beginner") + 2
+    proc = build_copy(setup_page)
+    assert proc.returncode != 0
+    assert message.format(glossary_end=glossary_end, level_line=level_line) in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_mermaid_syntax_error_names_the_page_and_line(tmp_path):
+    from chromium import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed: diagrams cannot be drawn")
+    root = copy_repo(tmp_path, ["start/setup.md"])
+    page = root / "docs/en/start/setup.md"
+    edit(page, lambda t: t + "\n```mermaid\nflowchart LR\n  A --> B\n  B -->> ((C\n```\n")
+    number = page.read_text(encoding="utf-8").splitlines().index("  B -->> ((C") + 1
+    proc = subprocess.run([sys.executable, str(root / "scripts/diagrams.py")], cwd=root, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f"docs/en/start/setup.md:{number}: Mermaid could not draw this diagram: Parse error on line 3" in proc.stderr
+    assert "Traceback" not in proc.stderr and " at Parser" not in proc.stderr
 
 
 def test_prerequisite_cycle_fails_the_build(setup_page):
