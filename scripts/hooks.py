@@ -64,6 +64,8 @@ LABELS = {
         "reset": "Reset",
         "exported": "Saved llm-roadmap-progress.json. Import it in another browser to continue there.",
         "imported": "Imported {n} pages from {name} ({added} new).",
+        "unknown": " {unknown} page ids that this site does not have were left out (from another version of it?).",
+        "full": "This browser's storage is full, so the progress was not saved. Free some space (site data, in the browser's settings) and try again.",
         "bad": "Could not import {name}: {problem}. Nothing was changed.",
         "confirm_reset": "Forget every page marked as done in this browser?",
         "was_reset": "Progress reset.",
@@ -91,6 +93,8 @@ LABELS = {
         "reset": "重置",
         "exported": "已保存 llm-roadmap-progress.json。在另一个浏览器中导入它，即可接着学。",
         "imported": "已从 {name} 导入 {n} 页（新增 {added} 页）。",
+        "unknown": "另有 {unknown} 个页面 ID 本站没有，已略过（可能来自其他版本的站点）。",
+        "full": "浏览器的存储空间已满，进度没有保存。请在浏览器设置中清理一些网站数据后再试。",
         "bad": "无法导入 {name}：{problem}。进度没有任何改动。",
         "confirm_reset": "确定要清除本浏览器中所有“已学完”的标记吗？",
         "was_reset": "进度已重置。",
@@ -229,8 +233,9 @@ def next_box(page, node: roadmap.Node, lang: str) -> str:
     return (
         f'<section class="roadmap-next roadmap-links"><h2 id="roadmap-next">{labels["next"]}</h2>{listing}'
         f'<button type="button" class="md-button roadmap-toggle" data-progress-toggle data-page-id="{node.id}" '
-        f'aria-pressed="false" data-label-todo="{html.escape(labels["todo"])}" data-label-done="{html.escape(labels["done"])}">'
-        f'{html.escape(labels["todo"])}</button></section>'
+        f'aria-pressed="false" data-label-todo="{html.escape(labels["todo"])}" data-label-done="{html.escape(labels["done"])}" '
+        f'data-msg-full="{html.escape(labels["full"])}">{html.escape(labels["todo"])}</button>'
+        f'<p class="roadmap-progress__message" data-progress-toggle-message role="status" aria-live="polite"></p></section>'
     )
 
 
@@ -251,7 +256,8 @@ def progress_block(lang: str) -> str:
         )
     data = {
         "label-total": labels["total"], "msg-exported": labels["exported"], "msg-imported": labels["imported"],
-        "msg-bad": labels["bad"], "msg-confirm-reset": labels["confirm_reset"], "msg-reset": labels["was_reset"],
+        "msg-unknown": labels["unknown"], "msg-full": labels["full"], "msg-bad": labels["bad"],
+        "msg-confirm-reset": labels["confirm_reset"], "msg-reset": labels["was_reset"],
     }
     attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in data.items())
     return (

@@ -348,8 +348,9 @@ def test_export_then_import_restores_progress_in_a_fresh_browser(site_url, brows
 
 @pytest.mark.parametrize(
     "content",
-    ["not json at all", '{"version": 1, "done": ["attention"]}', '{"version": 2, "done": {}}', '{"version": 1, "done": {"Bad Id!": "2026-01-01"}}'],
-    ids=["not-json", "done-not-object", "unknown-version", "bad-id"],
+    ["not json at all", '{"version": 1, "done": ["attention"]}', '{"version": 2, "done": {}}', '{"version": 1, "done": {"Bad Id!": "2026-01-01"}}',
+     '{"version": 1, "done": {"rnn": "yesterday"}}', '{"version": 1, "done": {"rnn": "2026-02-30"}}'],
+    ids=["not-json", "done-not-object", "unknown-version", "bad-id", "not-a-date", "no-such-day"],
 )
 def test_a_malformed_import_changes_nothing_and_says_why(site_url, browser, tmp_path, content):
     ctx = browser.new_context(locale="en-US")
@@ -365,6 +366,51 @@ def test_a_malformed_import_changes_nothing_and_says_why(site_url, browser, tmp_
     assert "Nothing was changed" in w.page.inner_text("[data-progress-message]")
     assert w.page.evaluate("localStorage.getItem('llm-roadmap-progress')") == before
     assert w.page.locator(".roadmap-map .is-done").count() == 1
+    ctx.close()
+
+
+def test_an_import_counts_only_the_pages_this_site_has(site_url, context, tmp_path):
+    """Breaks if ids of pages the site does not have are counted as imported or kept (a file from another
+    version of the site), or if the reader is not told how many were left out."""
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/en/", wait_until="networkidle")
+    progress = tmp_path / "progress.json"
+    progress.write_text('{"version": 1, "done": {"attention": "2026-01-02", "rnn": "2026-01-03", '
+                        '"quantum-gravity": "2026-01-04", "old-page": "2025-12-31"}}', encoding="utf-8")
+    w.page.set_input_files("[data-progress-import]", str(progress))
+    expect(w.page.locator("[data-progress-message]")).to_contain_text("Imported 2 pages")
+    text = w.page.inner_text("[data-progress-message]")
+    assert "2 page ids that this site does not have were left out" in text, text
+    stored = w.page.evaluate("JSON.parse(localStorage.getItem('llm-roadmap-progress')).done")
+    assert sorted(stored) == ["attention", "rnn"]
+    assert w.page.locator(".roadmap-map .is-done").count() == 2
+    assert not w.errors
+
+
+FULL_STORAGE = """
+Storage.prototype.setItem = function () {
+  throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+};
+"""
+
+
+def test_full_storage_is_a_message_and_changes_nothing(site_url, browser, tmp_path):
+    """Breaks if a full localStorage (setItem throws) leaves the button showing "done" although nothing was
+    saved, or fails without a word (it raised an uncaught error before)."""
+    ctx = browser.new_context(locale="zh-CN")
+    ctx.add_init_script(FULL_STORAGE)
+    w = Watched(ctx, site_url)
+    w.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
+    w.page.click("[data-progress-toggle]")
+    expect(w.page.locator("[data-progress-toggle-message]")).to_contain_text("浏览器的存储空间已满")
+    assert toggle_state(w.page, "false") == "false", "the page shows as done although nothing was saved"
+    w.page.goto(f"{site_url}/zh/", wait_until="networkidle")
+    progress = tmp_path / "progress.json"
+    progress.write_text('{"version": 1, "done": {"attention": "2026-01-02"}}', encoding="utf-8")
+    w.page.set_input_files("[data-progress-import]", str(progress))
+    expect(w.page.locator("[data-progress-message].is-error")).to_contain_text("进度没有保存")
+    assert w.page.locator(".roadmap-map .is-done").count() == 0
+    assert not w.errors, w.errors
     ctx.close()
 
 

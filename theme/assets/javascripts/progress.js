@@ -14,9 +14,31 @@
     return { version: VERSION, done: {} };
   }
 
+  // Save and show; false (and nothing changed) when the browser refuses to store it (its storage is full).
   function write(data) {
-    localStorage.setItem(KEY, JSON.stringify(data));
+    try {
+      localStorage.setItem(KEY, JSON.stringify(data));
+    } catch (e) {
+      return false;
+    }
     render();
+    return true;
+  }
+
+  // A real calendar date written as export writes it: 2026-03-01.
+  function isDate(text) {
+    if (typeof text !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+    var d = new Date(text + "T00:00:00Z");
+    return !isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  }
+
+  // The ids of the pages this site has (every page of every stage in the progress summary).
+  function knownIds(box) {
+    var ids = {};
+    box.querySelectorAll("[data-stage-pages]").forEach(function (row) {
+      row.dataset.stagePages.split(" ").forEach(function (id) { ids[id] = true; });
+    });
+    return ids;
   }
 
   function fill(template, values) {
@@ -30,7 +52,7 @@
     if (!data.done || typeof data.done !== "object" || Array.isArray(data.done)) return "no 'done' object";
     for (var id in data.done) {
       if (!ID.test(id)) return "bad page id " + JSON.stringify(id);
-      if (typeof data.done[id] !== "string") return "bad date for " + id;
+      if (!isDate(data.done[id])) return "the date for " + id + " is not a date like 2026-03-01";
     }
     return null;
   }
@@ -91,13 +113,20 @@
         return; // nothing changes
       }
       var current = read();
-      var added = 0;
+      var known = knownIds(box);
+      var added = 0, imported = 0, unknown = 0;
       for (var id in data.done) {
+        if (!known[id]) { unknown++; continue; } // a page this site does not have: not counted, not kept
+        imported++;
         if (!Object.prototype.hasOwnProperty.call(current.done, id)) added++;
         current.done[id] = data.done[id];
       }
-      write(current);
-      message(box, fill(box.dataset.msgImported, { name: file.name, n: Object.keys(data.done).length, added: added }));
+      if (!write(current)) {
+        message(box, box.dataset.msgFull, true);
+        return; // nothing changes
+      }
+      var text = fill(box.dataset.msgImported, { name: file.name, n: imported, added: added });
+      message(box, text + (unknown ? fill(box.dataset.msgUnknown, { unknown: unknown }) : ""));
     };
     reader.readAsText(file);
   }
@@ -109,7 +138,12 @@
       var id = btn.dataset.pageId;
       if (Object.prototype.hasOwnProperty.call(data.done, id)) delete data.done[id];
       else data.done[id] = new Date().toISOString().slice(0, 10);
-      write(data);
+      var saved = write(data);
+      var note = btn.parentNode.querySelector("[data-progress-toggle-message]");
+      if (note) {
+        note.textContent = saved ? "" : btn.dataset.msgFull;
+        note.classList.toggle("is-error", !saved);
+      }
       return;
     }
     var box = event.target.closest("[data-progress-summary]");
@@ -117,8 +151,8 @@
     if (event.target.closest("[data-progress-export]")) exportProgress(box);
     if (event.target.closest("[data-progress-reset]")) {
       if (window.confirm(box.dataset.msgConfirmReset)) {
-        write({ version: VERSION, done: {} });
-        message(box, box.dataset.msgReset);
+        if (write({ version: VERSION, done: {} })) message(box, box.dataset.msgReset);
+        else message(box, box.dataset.msgFull, true);
       }
     }
   });
