@@ -46,22 +46,26 @@ def mermaid_version(root: Path) -> str:
     return found.group(1) if found else hashlib.sha256((root / MERMAID_JS).read_bytes()).hexdigest()[:12]
 
 
-def key(source: str, version: str) -> str:
-    return hashlib.sha256(f"mermaid {version}\n{CONFIG}\n{normalise(source)}".encode()).hexdigest()[:16]
+def key(source: str, version: str, lang: str = "en") -> str:
+    """The diagram's SVG name. A Chinese page's diagram is drawn in a Chinese page (see render), so its key
+    includes the language; an English one's key is as it always was."""
+    drawn_in = "" if lang == "en" else f"lang {lang}\n"
+    return hashlib.sha256(f"mermaid {version}\n{CONFIG}\n{drawn_in}{normalise(source)}".encode()).hexdigest()[:16]
 
 
-def svg_path(root: Path, source: str, version: str) -> Path:
-    return root / STORE / f"{key(source, version)}.svg"
+def svg_path(root: Path, source: str, version: str, lang: str = "en") -> Path:
+    return root / STORE / f"{key(source, version, lang)}.svg"
 
 
-def page_diagrams(root: Path) -> dict[str, list[str]]:
-    """{diagram text: ["docs/<lang>/<page>.md:<line of its ```mermaid fence>", ...]} over both languages."""
-    found: dict[str, list[str]] = {}
+def page_diagrams(root: Path) -> dict[tuple[str, str], list[str]]:
+    """{(diagram text, language): ["docs/<lang>/<page>.md:<line of its ```mermaid fence>", ...]}."""
+    found: dict[tuple[str, str], list[str]] = {}
     for page in sorted((root / "docs").glob("*/**/*.md")):
         text = page.read_text(encoding="utf-8")
+        lang = page.relative_to(root / "docs").parts[0]
         for m in FENCE.finditer(text):
             where = f"{page.relative_to(root).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
-            found.setdefault(normalise(m.group("body")), []).append(where)
+            found.setdefault((normalise(m.group("body")), lang), []).append(where)
     return found
 
 
@@ -76,8 +80,11 @@ def syntax_error(where: str, exc: Exception) -> str:
     return f"{page}:{line}: Mermaid could not draw this diagram: {text}\nFix the diagram and run `make snippets` again."
 
 
-def render(root: Path, sources: dict[str, list[str]], version: str) -> None:
-    """Draw each diagram in Chromium with the vendored Mermaid and write its SVG atomically."""
+def render(root: Path, sources: dict[tuple[str, str], list[str]], version: str) -> None:
+    """Draw each diagram in Chromium with the vendored Mermaid and write its SVG atomically. A diagram is drawn
+    in a page of its own language: Chromium picks the font for `sans-serif` by the page's language (a CJK font,
+    with wider Latin letters, on a Chinese page), so text measured in an English page overflowed its boxes when
+    shown on a Chinese one."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -86,16 +93,19 @@ def render(root: Path, sources: dict[str, list[str]], version: str) -> None:
     store.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        page.add_script_tag(path=str(root / MERMAID_JS))
-        page.evaluate(f"mermaid.initialize({CONFIG})")
-        for source in sources:
-            k = key(source, version)
+        pages = {}
+        for (source, lang), where in sources.items():
+            if lang not in pages:  # one page per language, with Mermaid loaded
+                pages[lang] = browser.new_page()
+                pages[lang].set_content(f'<!doctype html><html lang="{lang}"><body></body></html>')
+                pages[lang].add_script_tag(path=str(root / MERMAID_JS))
+                pages[lang].evaluate(f"mermaid.initialize({CONFIG})")
+            k = key(source, version, lang)
             try:
-                svg = page.evaluate("async ([id, src]) => (await mermaid.render(id, src)).svg", [f"diagram-{k}", source])
+                svg = pages[lang].evaluate("async ([id, src]) => (await mermaid.render(id, src)).svg",
+                                           [f"diagram-{k}", source])
             except Exception as exc:  # a syntax error in the diagram: name the page and the line
-                raise SystemExit(syntax_error(sources[source][0], exc)) from None
+                raise SystemExit(syntax_error(where[0], exc)) from None
             fd, tmp = tempfile.mkstemp(dir=store, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(svg + "\n")
@@ -113,12 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     version = mermaid_version(root)
     diagrams = page_diagrams(root)
-    wanted = {key(src, version) for src in diagrams}
-    missing = {src: pages for src, pages in diagrams.items() if not svg_path(root, src, version).exists()}
+    wanted = {key(src, version, lang) for src, lang in diagrams}
+    missing = {(src, lang): where for (src, lang), where in diagrams.items()
+               if not svg_path(root, src, version, lang).exists()}
     unused = sorted(p for p in (root / STORE).glob("*.svg") if p.stem not in wanted) if (root / STORE).exists() else []
     if args.check:
-        for src in missing:
-            print(f"missing {STORE}/{key(src, version)}.svg for the diagram at {', '.join(diagrams[src])}", file=sys.stderr)
+        for (src, lang), where in missing.items():
+            print(f"missing {STORE}/{key(src, version, lang)}.svg for the diagram at {', '.join(where)}", file=sys.stderr)
         for p in unused:
             print(f"unused  {p.relative_to(root).as_posix()}", file=sys.stderr)
         if missing or unused:

@@ -4,7 +4,9 @@ Part 1 builds tiny GPT-2-, BERT- and LLaMA-style models and checks that the form
 sum(p.numel()) of the instantiated model (and that the tiny GPT really runs). Part 2 applies the same
 formulas to published configurations and prints them next to the sizes the authors report. Look at
 the last two columns: the embedding tables are a large share of a small model, while in a large model
-almost everything is in the blocks, about 12 * layers * d^2.
+almost everything is in the blocks, about 12 * layers * d^2. Part 3 turns parameters N and training
+tokens D into training compute, C = 6 N D, and shows the compute-optimal split of Hoffmann et al.
+(2022): at a fixed C, N and D trade off; as C grows, both grow as sqrt(C), about 20 tokens per parameter.
 """
 import torch
 from torch import nn
@@ -25,6 +27,12 @@ PUBLIC = [  # name, family, hyper-parameters from the paper or released config, 
     ("LLaMA-7B", "llama", dict(vocab=32000, d=4096, layers=32, d_ff=11008, n_head=32, n_kv_head=32), "6.7B"),
     ("GPT-3 175B", "gpt2", dict(vocab=50257, ctx=2048, d=12288, layers=96, d_ff=49152, n_head=96), "175.0B"),
 ]
+TRAINED = [  # name, parameters, training tokens, training FLOPs as reported (None: not reported)
+    ("GPT-3 175B", 175e9, 300e9, 3.14e23),      # Brown et al. (2020), table D.1
+    ("LLaMA-7B", 6.7e9, 1.0e12, None),          # Touvron et al. (2023)
+    ("Chinchilla", 70e9, 1.4e12, None),         # Hoffmann et al. (2022)
+]
+TOKENS_PER_PARAM = 20                           # the compute-optimal ratio of Hoffmann et al. (2022)
 
 torch.manual_seed(SEED)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -113,3 +121,27 @@ for name, family, hp, reported in PUBLIC:
     n = FORMULA[family](**hp)
     emb = hp["vocab"] * hp["d"] * (2 if family == "llama" else 1) + hp.get("ctx", 0) * hp["d"]  # + untied head
     print(f"{name:<13} {reported:>9} {n:>16,} {emb / n:>11.1%} {12 * hp['layers'] * hp['d'] ** 2 / n:>9.1%}")
+
+B, T = 1e9, 1e12                                           # billions of parameters, trillions of tokens
+print("\n== training compute C = 6 N D ==")
+print(f"{'model':<11} {'N params':>9} {'D tokens':>9} {'D / N':>6} {'C FLOPs':>9}")
+for name, n, d, reported in TRAINED:
+    c = 6 * n * d                                          # 2ND forward + 4ND backward
+    if reported is not None:
+        assert abs(c / reported - 1) < 0.01                # the estimate matches the paper within 1%
+    print(f"{name:<11} {n / B:>8.1f}B {d / T:>8.2f}T {d / n:>6.1f} {c:>9.3g}")
+ratio = {name: d / n for name, n, d, _ in TRAINED}
+assert ratio["GPT-3 175B"] < 2 and round(ratio["Chinchilla"]) == TOKENS_PER_PARAM
+
+
+def optimal(c):                                            # C = 6 N D with D = 20 N  =>  N = sqrt(C / 120)
+    n = (c / (6 * TOKENS_PER_PARAM)) ** 0.5
+    return n, TOKENS_PER_PARAM * n
+
+
+print(f"\n== compute-optimal split of a budget C, D = {TOKENS_PER_PARAM} N (arithmetic) ==")
+print(f"{'compute C':>10} {'N params':>9} {'D tokens':>9}")
+gpt3_c = 6 * TRAINED[0][1] * TRAINED[0][2]
+for c in (gpt3_c, 10 * gpt3_c, 100 * gpt3_c):
+    n, d = optimal(c)
+    print(f"{c:>10.3g} {n / B:>8.1f}B {d / T:>8.2f}T")

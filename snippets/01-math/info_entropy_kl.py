@@ -1,9 +1,10 @@
 """Entropy, cross-entropy and KL divergence: H(p, q) = H(p) + KL(p || q), KL >= 0, and KL is asymmetric.
 
 Look at: a distribution with probabilities 1/2, 1/4, 1/8, 1/8 has entropy 1.75 bits, and coding it
-with a uniform q costs 2 bits, 0.25 bits more: that excess is KL(p || q). Over 10,000 random pairs
-the identity holds, KL is never negative and is zero only for q = p, and KL(p || q) differs from
-KL(q || p). F.kl_div and torch.distributions compute the same KL, with their own argument order.
+with a uniform q costs 2 bits, 0.25 bits more: that excess is KL(p || q). The averages are also counted
+from the lengths of real prefix codes, without any logarithm. Over 10,000 random pairs, H(p, q) - H(p)
+from this file's functions equals the KL that torch.distributions and F.kl_div compute with their own
+code (each with its own argument order); KL is never negative, zero only for q = p, and asymmetric.
 """
 import math
 
@@ -38,11 +39,19 @@ BITS = 1 / math.log(2)                                   # nats -> bits: divide 
 p, q = t(0.5, 0.25, 0.125, 0.125), t(0.25, 0.25, 0.25, 0.25)
 assert torch.allclose(entropy(p) * BITS, t(1.75)) and torch.allclose(cross_entropy(p, q) * BITS, t(2.0))
 assert torch.allclose(kl(p, q) * BITS, t(0.25))
+# The same numbers from real codes: a prefix code for p and the 2-bit code every outcome gets under q.
+CODE_P, CODE_Q = ["0", "10", "110", "111"], ["00", "01", "10", "11"]
+for code in (CODE_P, CODE_Q):                            # prefix-free: no codeword starts another one
+    assert not any(a != b and b.startswith(a) for a in code for b in code)
+len_p = sum(pi * len(w) for pi, w in zip(p.tolist(), CODE_P))   # average bits per symbol, data from p
+len_q = sum(pi * len(w) for pi, w in zip(p.tolist(), CODE_Q))
+assert abs(len_p - entropy(p).item() * BITS) < 1e-12 and abs(len_q - cross_entropy(p, q).item() * BITS) < 1e-12
 print("== p = (1/2, 1/4, 1/8, 1/8), q uniform over 4 ==")
 print(f"H(p)      : {entropy(p).item() * BITS:.4f} bits  = {entropy(p).item():.4f} nats")
 print(f"H(p, q)   : {cross_entropy(p, q).item() * BITS:.4f} bits  = {cross_entropy(p, q).item():.4f} nats")
 print(f"KL(p||q)  : {kl(p, q).item() * BITS:.4f} bits  = {kl(p, q).item():.4f} nats")
 print(f"H(q) = log2 4 = {entropy(q).item() * BITS:.4f} bits, the most any distribution over 4 outcomes has")
+print(f"codes {', '.join(CODE_P)} / {', '.join(CODE_Q)}: {len_p:.4f} / {len_q:.4f} bits per symbol on average")
 print()
 
 # Asymmetry with two coins.
@@ -61,18 +70,19 @@ print()
 P = torch.softmax(2 * torch.randn(N_PAIRS, V, dtype=DTYPE, device=DEVICE), dim=-1)
 Q = torch.softmax(2 * torch.randn(N_PAIRS, V, dtype=DTYPE, device=DEVICE), dim=-1)
 kl_pq, kl_qp = kl(P, Q), kl(Q, P)
-assert (cross_entropy(P, Q) - entropy(P) - kl_pq).abs().max() < 1e-12             # the identity
-assert (kl_pq >= 0).all() and torch.allclose(kl(P, P), torch.zeros_like(kl_pq))   # Gibbs' inequality
-assert ((entropy(P) >= 0) & (entropy(P) <= math.log(V) + 1e-12)).all()           # 0 <= H <= log V
-# Library versions: F.kl_div takes log q first and p second; torch.distributions takes p, q.
+# Library KLs, written independently of this file: F.kl_div takes log q first and p second;
+# torch.distributions takes p, q.
 lib_kl = F.kl_div(Q.log(), P, reduction="none").sum(-1)
 dist_kl = torch.distributions.kl_divergence(torch.distributions.Categorical(probs=P),
                                             torch.distributions.Categorical(probs=Q))
-assert torch.allclose(lib_kl, kl_pq) and torch.allclose(dist_kl, kl_pq)
+assert (cross_entropy(P, Q) - entropy(P) - dist_kl).abs().max() < 1e-12          # H(p,q) = H(p) + KL(p||q)
+assert torch.allclose(lib_kl, dist_kl) and torch.allclose(kl_pq, dist_kl)
+assert (dist_kl >= 0).all() and torch.allclose(kl(P, P), torch.zeros_like(kl_pq))   # Gibbs' inequality
+assert ((entropy(P) >= 0) & (entropy(P) <= math.log(V) + 1e-12)).all()           # 0 <= H <= log V
 gap = (kl_pq - kl_qp).abs()
 print(f"== {N_PAIRS} random pairs over {V} outcomes ==")
-print(f"H(p,q) = H(p) + KL(p||q)       : holds for every pair (to 1e-12)")
-print(f"smallest KL(p||q)              : {kl_pq.min().item():.4f}")
+print("H(p,q) - H(p) = library KL     : for every pair (to 1e-12)")
+print(f"smallest KL(p||q)              : {dist_kl.min().item():.4f}")
 print(f"mean KL(p||q), mean KL(q||p)   : {kl_pq.mean().item():.4f}, {kl_qp.mean().item():.4f}")
 print(f"|KL(p||q) - KL(q||p)| > 0.1 in : {(gap > 0.1).float().mean().item():.1%} of pairs")
 print(f"largest H(p)                   : {entropy(P).max().item():.4f} <= log {V} = {math.log(V):.4f}")

@@ -1,9 +1,12 @@
-"""Truncated SVD is the best low-rank approximation: error^2 = sum of the discarded singular values^2.
+"""Truncated SVD is the best low-rank approximation (Eckart-Young), tested against strong rivals.
 
-Look at: for every rank k the Frobenius error of the truncated SVD equals sqrt(sum_{i>k} s_i^2)
-(Eckart-Young); a random rank-k projection of the same matrix is always worse and keeps only about
-k/n of the energy; a matrix with structure (low rank plus noise) is captured by a few components,
-a pure-noise matrix is not; rank-k factors store k(m+n) numbers instead of m*n, as LoRA does.
+Look at: for every rank k the Frobenius error of the truncated SVD equals sqrt(sum_{i>k} s_i^2), an
+identity of the SVD (what its error is, not yet that nothing does better); then Eckart-Young itself:
+rank-k fits found by alternating least squares from many random starts never beat the truncated SVD
+and, at best, reach exactly its error, while a random rank-k projection is far worse. A matrix with
+structure (low rank plus noise) is captured by a few components, a pure-noise matrix is not; rank-k
+factors store k(m+n) numbers instead of m*n, as LoRA does. The SVD's outer factors can be reflections,
+and in the thin SVD they are not square.
 """
 import os
 from pathlib import Path
@@ -18,6 +21,8 @@ M, N = 128, 64                   # a weight matrix W: [d_out, d_in]
 TRUE_RANK = 8                    # rank of the structured part
 NOISE = 0.3                      # standard deviation of the noise added to every entry
 N_RANDOM = 10                    # random subspaces per rank
+RIVAL_RANKS = (1, 2, 4, 8, 16)   # ranks at which alternating least squares competes
+ALS_STARTS, ALS_ITERS = 20, 300  # random starts per rank (run as one batch), iterations
 SHOWN = (1, 2, 4, 8, 16, 32, 64)
 LORA_D, LORA_R = 4096, 8         # a 4096 x 4096 projection and a LoRA rank
 
@@ -41,7 +46,7 @@ def svd_errors(A):
         assert torch.linalg.matrix_rank(A_k).item() == k
         errs.append((A - A_k).norm())                        # Frobenius norm
         tail = S[k:].pow(2).sum()                            # sum of the discarded s_i^2
-        assert torch.allclose(errs[-1] ** 2, tail, rtol=1e-9, atol=1e-9), k   # Eckart-Young
+        assert torch.allclose(errs[-1] ** 2, tail, rtol=1e-9, atol=1e-9), k   # SVD identity: pieces orthogonal
     return torch.stack(errs), S
 
 
@@ -60,6 +65,25 @@ err_rand[0] = W.norm()
 expected = torch.tensor([(1 - k / N) ** 0.5 for k in range(N + 1)], dtype=DTYPE, device=DEVICE)
 assert torch.allclose(err_rand / W.norm(), expected, atol=0.05)   # random keeps about k/n of the energy
 
+
+
+def als(A, k, gen):
+    """Rank-k fits X @ Y by alternating least squares from ALS_STARTS random starts; each half-step is
+    the exact least-squares optimum given the other factor, so the error never goes up."""
+    X = torch.randn(ALS_STARTS, A.shape[0], k, generator=gen, dtype=DTYPE).to(DEVICE)   # [S, M, k]
+    for _ in range(ALS_ITERS):
+        Y = torch.linalg.solve(X.mT @ X, X.mT @ A)                # best Y for each X: [S, k, N]
+        X = torch.linalg.solve(Y @ Y.mT, Y @ A.T).mT              # best X for each Y: [S, M, k]
+    return (A - X @ Y).norm(dim=(-2, -1))                         # Frobenius error of each start: [S]
+
+
+# Eckart-Young: no rank-k matrix is closer to W than W_k. Rivals: ALS fits from many random starts.
+gen = torch.Generator().manual_seed(1)
+rivals = {k: als(W, k, gen) for k in RIVAL_RANKS}
+for k, errs in rivals.items():
+    assert (errs >= err_w[k] * (1 - 1e-12)).all(), k        # no start beats the truncated SVD
+    assert errs.min() <= err_w[k] * (1 + 1e-6), k           # and the best start reaches it
+
 rel = lambda e: (e / W.norm()).item()
 print(f"== W [{M}, {N}] = rank-{TRUE_RANK} structure + noise: relative Frobenius error ==")
 print(f"{'k':>3} {'svd':>8} {'sqrt(tail)':>11} {'random':>8} {'sqrt(1-k/n)':>12} {'noise svd':>10} "
@@ -70,6 +94,25 @@ for k in SHOWN:
           f"{(1 - k / N) ** 0.5:>12.4f} {rel(err_g[k]):>10.4f} {k * (M + N) / (M * N):>7.1%}")
 print(f"singular values 1-{TRUE_RANK + 2} of W: {[round(s, 2) for s in S_w[:TRUE_RANK + 2].tolist()]}")
 assert rel(err_w[TRUE_RANK]) < 0.35 < rel(err_g[TRUE_RANK])   # structure: a few components suffice
+
+print()
+print(f"== Eckart-Young: best and worst of {ALS_STARTS} alternating-least-squares fits, relative error ==")
+print(f"{'k':>3} {'svd':>9} {'ALS best':>9} {'ALS worst':>10}")
+for k, errs in rivals.items():
+    print(f"{k:>3} {rel(err_w[k]):>9.6f} {rel(errs.min()):>9.6f} {rel(errs.max()):>10.6f}")
+
+# The outer factors of the SVD are orthogonal, not always rotations, and in the thin SVD not square.
+R = torch.tensor([[1.0, 0.0], [0.0, -1.0]], dtype=DTYPE)       # a reflection, determinant -1
+U_r, S_r, Vh_r = torch.linalg.svd(R)
+assert torch.allclose(S_r, torch.ones(2, dtype=DTYPE))         # a reflection stretches nothing
+assert torch.det(U_r) * torch.det(Vh_r) < 0                    # so U or V^T must itself be a reflection
+U_w = torch.linalg.svd(W, full_matrices=False).U               # thin: [M, N], not [M, M]
+assert torch.allclose(U_w.T @ U_w, torch.eye(N, dtype=DTYPE, device=DEVICE), atol=1e-12)
+assert torch.linalg.matrix_rank(U_w @ U_w.T).item() == N       # U U^T projects R^M onto N dimensions
+print()
+print("== the factors of an SVD ==")
+print(f"diag(1, -1): singular values {S_r.tolist()}, det(U) * det(V^T) = {(torch.det(U_r) * torch.det(Vh_r)).item():+.0f}")
+print(f"thin SVD of W: U is {list(U_w.shape)}, U^T U = I, U U^T has rank {N}, not {M}")
 
 print()
 print(f"== LoRA-style update for a {LORA_D} x {LORA_D} weight, rank r = {LORA_R} ==")

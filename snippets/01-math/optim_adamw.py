@@ -1,13 +1,16 @@
-"""Adam and AdamW written by hand equal torch.optim; L2 in Adam is not weight decay; Adam steps are ~lr.
+"""Adam and AdamW written by hand equal torch.optim; L2 in Adam is not weight decay; lr bounds Adam's step.
 
 Look at: the hand-written and built-in parameters agree after several steps; with SGD an L2 term and
 weight decay are the same update, with Adam they are not (quiet weights are crushed, loud ones barely
-decay, while AdamW shrinks both by the same factor); Adam moves every weight by lr per step whatever
-the gradient's size, which is why fine-tuning uses learning rates of 1e-5 rather than 1e-3.
+decay, while AdamW shrinks both by the same factor); Adam's first step, and every step of a gradient
+that keeps its sign, moves each weight by lr whatever the gradient's size, while a gradient whose sign
+is random moves it by a fraction of lr. So lr is the scale of (and roughly a bound on) Adam's step,
+which is the reason, a heuristic, why fine-tuning uses learning rates of 1e-5 rather than 1e-3.
 """
 import torch
 
 STEPS, LR, WD = 5, 0.02, 0.1
+NOISE_STEPS = 1000                         # steps with a gradient of random sign
 BETAS, EPS = (0.9, 0.999), 1e-8
 DECAY_STEPS, N_WEIGHTS = 500, 4000         # the weight-decay experiment
 WIDTH, INIT_STD = 768, 0.02                # a GPT-2-sized weight matrix at its usual scale
@@ -82,7 +85,7 @@ assert all(abs(v - expected) < 0.03 for v in final["AdamW"])   # AdamW: same fac
 quiet, loud = final["Adam + L2"]
 assert quiet < 0.1 < 0.8 < loud                                # L2 through Adam: wildly different
 
-# 4. A constant gradient of any size: every Adam step moves each weight by exactly lr.
+# 4. A constant gradient of any size: every Adam step moves each weight by exactly lr (bias correction).
 g = torch.tensor([1e-3, 1.0, 1e3], **F64)
 w = torch.zeros(3, **F64, requires_grad=True)
 opt = torch.optim.Adam([w], lr=LR)
@@ -92,11 +95,25 @@ for _ in range(STEPS):
     opt.step()
     assert torch.allclose(before - w.detach(), torch.full_like(g, LR), rtol=1e-4)
 print(f"\n== step size for gradients {', '.join(f'{v:g}' for v in g.tolist())} ==")
-print(f"{'SGD, lr * |g|':<22}: {', '.join(f'{LR * v:.6g}' for v in g.tolist())}")
-print(f"{f'Adam, each of {STEPS} steps':<22}: {', '.join(f'{v:.6g}' for v in (before - w.detach()).tolist())}")
+print(f"{'SGD, lr * |g|':<26}: {', '.join(f'{LR * v:.6g}' for v in g.tolist())}")
+print(f"{f'Adam, constant g, {STEPS} steps':<26}: {', '.join(f'{v:.6g}' for v in (before - w.detach()).tolist())}")
 
-# 5. So lr sets how fast a pre-trained matrix changes: one Adam step on a 768 x 768 matrix.
-print(f"\n== one Adam step on a {WIDTH}x{WIDTH} matrix with entries of std {INIT_STD} ==")
+# 4b. A gradient of random sign (zero-mean noise, same three scales): the steps are a fraction of lr.
+gen = torch.Generator(device=DEVICE).manual_seed(2)
+w = torch.zeros(3, **F64, requires_grad=True)
+opt = torch.optim.Adam([w], lr=LR)
+moved = torch.zeros(3, **F64)
+for _ in range(NOISE_STEPS):
+    before = w.detach().clone()
+    w.grad = g * torch.randn(3, generator=gen, **F64)
+    opt.step()
+    moved += (w.detach() - before).abs() / NOISE_STEPS
+assert (moved < 0.5 * LR).all() and (moved > 0.05 * LR).all()   # well below lr, same for every scale
+print(f"{'Adam, random sign, mean':<26}: {', '.join(f'{v:.4g}' for v in moved.tolist())}   "
+      f"(over {NOISE_STEPS} steps: {moved.mean().item() / LR:.2f} lr)")
+
+# 5. So lr sets how fast a pre-trained matrix can change: Adam's first step on a 768 x 768 matrix.
+print(f"\n== Adam's first step on a {WIDTH}x{WIDTH} matrix with entries of std {INIT_STD} ==")
 print(f"{'lr':>8} {'|dW| / |W|':>11} {'steps to move one std':>22}")
 for lr in (1e-3, 1e-4, 2e-5):
     W = (INIT_STD * torch.randn(WIDTH, WIDTH, **F64)).requires_grad_()

@@ -1,7 +1,8 @@
 """Local versus global minima, how L1 and L2 penalties move a minimum, and gradients through depth.
 
-Look at: gradient descent on a non-convex curve ends in whichever valley it starts in, and only one
-of them is the global minimum; an L1 penalty sets small weights exactly to zero while L2 only
+Look at: gradient descent with a small step on a non-convex curve ends in whichever valley it starts
+in, and only one of them is the global minimum; a step too large for the curvature can jump into the
+other valley; an L1 penalty sets small weights exactly to zero while L2 only
 shrinks them; through 30 layers a 20% error in the weight scale shrinks the gradient about a
 thousandfold or grows it a few hundredfold (0.8^30 and 1.2^30); clipping rescales an exploded
 gradient without turning it.
@@ -10,6 +11,7 @@ import torch
 
 STARTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0]
 LR, STEPS = 0.01, 300
+BIG_LR, BIG_START = 0.1, 2.0             # a step too large for the curvature, from the shallow valley
 PENALTY = 0.5                            # lambda for both L1 and L2
 DEPTH, WIDTH, GAINS = 30, 256, [0.8, 1.0, 1.2]
 MAX_NORM = 1.0
@@ -36,11 +38,31 @@ assert len(minima) == 2
 lo, hi = torch.tensor(minima, **F64)
 best = f(lo) if f(lo) < f(hi) else f(hi)
 assert f((lo + hi) / 2) > (f(lo) + f(hi)) / 2               # above the chord: f is not convex
+# Why each run stays in its valley: with lr * f''(x) <= 1 on the whole range, a step x -> x - lr f'(x)
+# is increasing in x (its derivative is 1 - lr f''), so it never carries a point past the hilltop,
+# which is a fixed point of that map.
+grid_x = torch.linspace(min(STARTS), max(STARTS), 4001, **F64)
+max_curv = (12 * grid_x ** 2 - 6).max()
+assert LR * max_curv <= 1
+hilltop = torch.tensor(0.0, **F64)
+for _ in range(60):                                          # Newton's method for f'(x) = 0 near 0.17
+    hilltop = hilltop - (4 * hilltop ** 3 - 6 * hilltop + 1) / (12 * hilltop ** 2 - 6)
+assert all((e < hilltop) == (st < hilltop) for st, e in zip(STARTS, x.tolist()))   # same side as start
 print(f"== gradient descent on x^4 - 3x^2 + x, {STEPS} steps of lr {LR} ==")
 print(f"{'start':>6} {'end':>8} {'f(end)':>8}")
 for s, e, fe in zip(STARTS, x.tolist(), f(x).tolist()):
     kind = "global minimum" if abs(fe - best) < 1e-9 else "local minimum only"
     print(f"{s:>6.1f} {e:>8.4f} {fe:>8.4f}  {kind}")
+print(f"lr {LR}: lr * max f'' on [{min(STARTS):g}, {max(STARTS):g}] = {LR * max_curv:.2f} <= 1, "
+      f"no step can cross the hilltop at x = {hilltop:.4f}")
+
+xb, first = torch.tensor(BIG_START, **F64), None
+for _ in range(STEPS):
+    xb = xb - BIG_LR * (4 * xb ** 3 - 6 * xb + 1)            # the same gradient descent, lr 10x larger
+    first = xb.item() if first is None else first
+assert first < hilltop and abs(xb - x.min()) < 1e-8              # jumped over the hilltop, ended in the other valley
+print(f"lr {BIG_LR} from x = {BIG_START:g}: lr * f''({BIG_START:g}) = {BIG_LR * (12 * BIG_START ** 2 - 6):.1f} > 1; "
+      f"step 1 lands at {first:.4f}, the run ends at {xb:.4f}")
 
 # 2. Penalties: minimise 0.5 (w - a)^2 + penalty(w); a is where the data alone would put w.
 a = torch.tensor([-2.0, -0.4, 0.1, 0.3, 1.0, 2.0], **F64)

@@ -2,7 +2,9 @@
 
 Look at: the per-step factors 1 - lr * curvature (gradient descent converges only while both lie
 between -1 and 1, so lr must stay below 2 / 25 = 0.08 here); how slowly the shallow direction shrinks
-at a small lr; SGD hovering at a noise floor; momentum getting as far with lr 0.02 as GD with 0.05.
+at a small lr; SGD hovering at a noise floor; momentum getting as far with lr 0.02 as GD with 0.05;
+Adam's late steps are only a few per cent of its lr, because v_hat still remembers the large gradients
+of the first steps (beta2 = 0.999 averages over about 1000 steps).
 """
 import os
 from pathlib import Path
@@ -55,8 +57,9 @@ def adam(lr, b1=0.9, b2=0.999, eps=1e-8):         # running means of g and g^2, 
     return step
 
 
-def run(update, batch=None):
-    p, state, path = start.clone(), {}, [start]
+def run(update, batch=None, state=None):
+    p, path = start.clone(), [start]
+    state = {} if state is None else state         # pass a dict to look at the optimiser's state afterwards
     for _ in range(STEPS):
         q = p.detach().requires_grad_()
         if batch is None:                          # full gradient
@@ -84,7 +87,8 @@ assert f(paths["GD, lr 0.085"][-1]) > 1e6 * f(start)                # above 2/25
 
 paths[f"SGD, lr 0.05, batch {BATCH}"] = run(gd(0.05), batch=BATCH)
 paths["momentum, lr 0.02, beta 0.9"] = run(momentum(0.02, 0.9))
-paths["Adam, lr 0.2"] = run(adam(0.2))
+adam_state = {}
+paths["Adam, lr 0.2"] = run(adam(0.2), state=adam_state)
 compare = ["GD, lr 0.02", "GD, lr 0.05", f"SGD, lr 0.05, batch {BATCH}", "momentum, lr 0.02, beta 0.9", "Adam, lr 0.2"]
 tail = {name: f(paths[name][-20:]).mean().item() for name in compare}   # mean loss, last 20 points
 print(f"\n== {STEPS} steps from ({START[0]:g}, {START[1]:g}) ==")
@@ -93,6 +97,24 @@ for name in compare:
     print(f"{name:<28} {f(paths[name][-1]):>10.4f} {tail[name]:>16.4f}")
 assert tail[f"SGD, lr 0.05, batch {BATCH}"] > 50 * tail["GD, lr 0.05"]   # same lr: a noise floor
 assert tail["momentum, lr 0.02, beta 0.9"] < tail["GD, lr 0.02"] / 100   # same lr: much further
+
+# Why Adam's tail is higher: not steps of size lr, but small steps on a path that overshot in x.
+ADAM_LR, B2 = 0.2, 0.999
+adam_path = paths["Adam, lr 0.2"]
+late_steps = (adam_path[-20:] - adam_path[-21:-1]).abs().mean(0) / ADAM_LR     # mean |step| / lr, last 20
+v_hat = adam_state["v"] / (1 - B2 ** adam_state["t"])
+g_first, g_last = lam * start, lam * adam_path[-2]                            # gradients at steps 1 and 100
+x_peak = adam_path[:, 0].max()
+print(f"\n== Adam, lr {ADAM_LR}: late steps are small, because v_hat remembers the start ==")
+print(f"{'':<28} {'x':>8} {'y':>8}")
+print(f"{'|gradient| at step 1':<28} {g_first[0].abs():>8.4f} {g_first[1].abs():>8.4f}")
+print(f"{'|gradient| at step ' + str(STEPS):<28} {g_last[0].abs():>8.4f} {g_last[1].abs():>8.4f}")
+print(f"{'sqrt(v_hat) after ' + str(STEPS):<28} {v_hat[0].sqrt():>8.4f} {v_hat[1].sqrt():>8.4f}")
+print(f"{'mean |step| / lr, last 20':<28} {late_steps[0]:>8.4f} {late_steps[1]:>8.4f}")
+print(f"largest x on the way: {x_peak:.4f} at step {int(adam_path[:, 0].argmax())} (it started at {START[0]:g})")
+assert (late_steps < 0.05).all()                               # a few per cent of lr, not lr
+assert (v_hat.sqrt() > 10 * g_last.abs()).all()                # v_hat is set by the early gradients
+assert x_peak > 0.1 and adam_path[-1, 0] < x_peak / 2          # momentum carried x past 0; coming back
 
 plt.rcParams["svg.hashsalt"] = "llm-roadmap"
 xs, ys = torch.meshgrid(torch.linspace(-9, 3, 121), torch.linspace(-3, 3, 61), indexing="xy")

@@ -7,6 +7,8 @@ roofline caps the speed of an operation at min(peak FLOP/s, bandwidth x intensit
 numbers are NVIDIA's published figures for an H100 SXM (dense BF16 Tensor Core, HBM3), not
 measurements. Look at the "bound" column: adds and
 matrix-vector products (generating one token at a time) are memory-bound; large matmuls are not.
+The last table compares HBM with the PCIe Gen5 x16 link between CPU and GPU: the datasheet's 128 GB/s
+counts both directions, and one copy goes one way, at about 63 GB/s, some 53 times slower than HBM.
 """
 import os
 from pathlib import Path
@@ -20,6 +22,11 @@ import matplotlib.pyplot as plt
 DTYPE = torch.bfloat16
 PEAK_FLOPS = 989.4e12        # H100 SXM, BF16 Tensor Core, dense (datasheet: 1,979 TFLOPS with 2:4 sparsity)
 BANDWIDTH = 3.35e12          # H100 SXM, HBM3, bytes per second
+PCIE_DATASHEET = 128e9       # H100 SXM datasheet, "PCIe Gen5: 128 GB/s" (both directions together)
+PCIE_LANE_RATE = 32e9        # PCIe Gen5: 32 GT/s per lane, one bit per transfer, each direction
+PCIE_LANES = 16
+PCIE_ENCODING = 128 / 130    # 128b/130b line code: 128 payload bits in every 130 sent
+WEIGHTS_BYTES = 7e9 * 2      # a 7B-parameter model in bf16
 OPS = [  # name, kind, (m, k, n) for matmul or (m, n) for add
     ("add 4096x4096", "add", (4096, 4096)),
     ("matvec 1x4096 @ 4096x4096", "mm", (1, 4096, 4096)),
@@ -75,6 +82,22 @@ for name, kind, shape in OPS:
           f"{'memory' if intensity < ridge else 'compute':>8} {attainable / 1e12:>17.1f}")
 print(f"ridge point: {PEAK_FLOPS / 1e12:.1f} TFLOP/s / {BANDWIDTH / 1e12:.2f} TB/s = {ridge:.1f} FLOP/byte")
 assert abs(points[4][1] - 1024 / 3) < 1e-9                  # square bf16 matmul: n/3 FLOP per byte
+
+# Host <-> device: a copy from CPU memory to the GPU crosses PCIe in ONE direction.
+raw_one_way = PCIE_LANE_RATE * PCIE_LANES / 8               # bytes/s per direction, before encoding
+one_way = raw_one_way * PCIE_ENCODING                       # what the line code leaves for data
+assert 2 * raw_one_way == PCIE_DATASHEET                    # the datasheet adds both directions
+ratio = BANDWIDTH / one_way
+assert 50 < ratio < 60, ratio                               # not the ~25x that 128 GB/s would suggest
+print()
+print("== host <-> device over PCIe Gen5 x16, against HBM3 ==")
+print(f"{'one direction, raw':<28} {PCIE_LANE_RATE / 1e9:.0f} GT/s x {PCIE_LANES} lanes / 8 = "
+      f"{raw_one_way / 1e9:.1f} GB/s")
+print(f"{'one direction, 128b/130b':<28} {one_way / 1e9:.1f} GB/s")
+print(f"{'both directions (datasheet)':<28} {PCIE_DATASHEET / 1e9:.0f} GB/s")
+print(f"{'HBM3 / PCIe one direction':<28} {ratio:.1f}x")
+print(f"{'7B bf16 weights (14 GB)':<28} {WEIGHTS_BYTES / BANDWIDTH * 1e3:.1f} ms to read from HBM, "
+      f"{WEIGHTS_BYTES / one_way * 1e3:.0f} ms to copy over PCIe")
 
 xs = torch.logspace(-1.5, 4.5, 200).tolist()
 fig, ax = plt.subplots(figsize=(6.5, 4))

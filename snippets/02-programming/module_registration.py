@@ -3,8 +3,12 @@
 Look at: TinyModule registers parameters and sub-modules in __setattr__ and runs forward() through
 __call__, like nn.Module; both models list the same parameter names and shapes in the same order
 and give the same output. Then the traps: model.forward(x) skips hooks, a plain tensor and a plain
-Python list stay invisible, and a forgotten super().__init__() fails at once.
+Python list stay invisible, and a forgotten super().__init__() fails at once (the message names what
+was assigned first). Last, type hints at run time: Python does not check them, but @dataclass reads
+them to decide which class attributes are fields.
 """
+import dataclasses
+
 import torch
 import torch.nn as nn
 
@@ -112,8 +116,42 @@ assert params == ["w", "as_module_list.0.weight", "as_module_list.0.bias"]
 assert saved == ["w", "running", "as_module_list.0.weight", "as_module_list.0.bias"]
 print(f"{'named_parameters()':<38} {params}")
 print(f"{'state_dict()':<38} {saved}")
+
+
+class Forgot(nn.Module):                                     # the usual case: a layer is assigned first
+    def __init__(self):
+        self.fc = nn.Linear(D_IN, D_OUT)                     # no super().__init__() above
+
+
+for label, make, expected in (("no super().__init__(), layer first", Forgot, "cannot assign module"),
+                              ("no super().__init__(), Parameter first", lambda: Traps(init_base=False),
+                               "cannot assign parameters")):
+    try:
+        make()
+        raise SystemExit("expected an AttributeError")
+    except AttributeError as err:
+        assert str(err).startswith(expected), err
+        print(f"{label:<38} AttributeError: {err}")
+
+print("\n== type hints at run time ==")
+
+
+@dataclasses.dataclass
+class MLPConfig:                                             # @dataclass reads the annotations
+    d_in: int = D_IN
+    d_hidden: int = D_HIDDEN
+    d_out = D_OUT                                            # no hint: a class attribute, not a field
+
+
+fields = [f.name for f in dataclasses.fields(MLPConfig)]
+assert fields == ["d_in", "d_hidden"]
+print(f"{'dataclass fields (those with a hint)':<38} {fields}")
 try:
-    Traps(init_base=False)
-    raise SystemExit("expected an AttributeError")
-except AttributeError as err:
-    print(f"{'no super().__init__()':<38} AttributeError: {err}")
+    MLPConfig(d_out=5)                                       # d_out is not an argument of __init__
+    raise SystemExit("expected a TypeError")
+except TypeError as err:
+    assert "d_out" in str(err)
+    print(f"{'MLPConfig(d_out=5)':<38} TypeError: no argument d_out")
+cfg = MLPConfig(d_in="four")                                 # the hint says int; nothing checks it
+assert cfg.d_in == "four"
+print(f"{'MLPConfig(d_in=' + repr(cfg.d_in) + ')':<38} accepted: the hint int is not checked")

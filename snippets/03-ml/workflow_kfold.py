@@ -3,9 +3,11 @@
 Look at: the fold checks (every sample is validated exactly once, folds are disjoint and cover the
 data, and they are the folds of scikit-learn's KFold); how often a plain 5-fold split leaves a fold
 with no positive example, against a stratified split; the table of training and validation error per
-penalty (training error only falls as the penalty shrinks, validation error has a minimum); and the
+penalty (training error only falls as the penalty shrinks, validation error has a minimum); the
 single test score of the chosen model, of the same order as the cross-validation estimate but, with
-only 20 test points, not very precise.
+only 20 test points, not very precise; and the training error that a least-squares fit with 10
+coefficients reaches on 48 points of pure noise, sigma^2 (1 - p/N): below the noise variance, as
+every flexible fit is.
 """
 import math
 import os
@@ -149,6 +151,27 @@ for lam, tr, va, per_fold in rows:
 print("per-fold scores equal sklearn cross_val_score(Ridge): True")
 print(f"chosen lambda {lam_best:.0e}: CV estimate {cv_best:.4f}, test MSE {test_mse:.4f} "
       f"(noise variance {NOISE ** 2:.4f})")
+
+# ---- 4. how low may a training error go without overfitting? -----------------------------------
+# Least squares with p coefficients on N points projects the noise onto a p-dimensional space and
+# removes it: the residual is (I - H) eps, so E[training MSE] = sigma^2 (N - p) / N, even when the
+# model family contains the true curve. Checked on pure noise, with the inputs of fold 0's training set.
+train0 = folds[0][0].to(DEVICE)
+A = torch.cat([torch.ones(len(train0), 1, dtype=X.dtype, device=DEVICE), X_cv[train0]], 1)  # [48, 10]
+n_fit, p_fit = A.shape
+Q, _ = torch.linalg.qr(A)                                            # orthonormal basis of the fit space
+eps = NOISE * torch.randn(N_SHUFFLES, n_fit, generator=gen, dtype=torch.float64).to(DEVICE)
+resid = eps - (eps @ Q) @ Q.T                                        # what a least-squares fit leaves
+sim_train = (resid ** 2).mean().item()
+expected_train = NOISE ** 2 * (1 - p_fit / n_fit)
+assert abs(sim_train - expected_train) < 0.002          # Monte Carlo sd here is about 0.0003
+assert abs(train_curve[0] - expected_train) < 0.01     # the fold average is an ordinary value of it
+print(f"\n== training error of a least-squares fit that only fits noise ({p_fit} coefficients, "
+      f"{n_fit} points) ==")
+for label, value in [(f"expected, sigma^2 (1 - p/N) = {NOISE ** 2:.2f} * (1 - {p_fit}/{n_fit})", expected_train),
+                     (f"simulated, {N_SHUFFLES} draws of pure noise", sim_train),
+                     ("this data, ridge at lambda 1e-07 (table above)", train_curve[0])]:
+    print(f"{label:<50} {value:.4f}")
 
 # ---- figure: the folds, and the validation curve ----------------------------------------------
 plt.rcParams["svg.hashsalt"] = "llm-roadmap"

@@ -2,7 +2,9 @@
 
 Look at: every case matches F.scaled_dot_product_attention; each row of the weights sums to 1;
 the causal weights are zero above the diagonal; padded keys get weight exactly 0; cross-attention
-returns one output per query, [batch, L_q, d_v], however many keys there are.
+returns one output per query, [batch, L_q, d_v], however many keys there are. Last lines: a query
+that may see no key at all gets NaN from a hand-written softmax but zeros (PyTorch >= 2.5) from
+F.scaled_dot_product_attention.
 """
 import math
 
@@ -32,8 +34,8 @@ def attention(q, k, v, mask=None):
 def check(name, mine, weights, reference):
     assert torch.allclose(mine, reference, atol=ATOL, rtol=0), name
     assert torch.allclose(weights.sum(-1), torch.ones_like(weights.sum(-1)), atol=ATOL), name
-    print(f"{name:<14} out {str(list(mine.shape)):<11} weights {str(list(weights.shape)):<11} "
-          f"matches torch: yes   row sums: 1")
+    print(f"{name:<8} out {str(list(mine.shape)):<10} weights {str(list(weights.shape)):<10} "
+          f"= torch: yes, rows sum to 1")
 
 
 def show(title, w):
@@ -79,8 +81,20 @@ show("== causal weights, sequence 0 (rows: queries, columns: keys) ==", w_c[0])
 print()
 show(f"== padding weights, sequence 1 (only the first {LENGTHS[1]} keys are real) ==", w_p[1])
 
-# A row with every key masked has nothing to normalise: softmax of all -inf is NaN.
+# A query with every key masked has nothing to normalise. A hand-written softmax of all -inf is NaN;
+# since PyTorch 2.5, F.scaled_dot_product_attention returns zeros for such a row instead (and a zero
+# gradient), so the same mask gives different answers on the two code paths.
 all_masked = torch.softmax(torch.full((3,), float("-inf"), dtype=DTYPE), dim=-1)
 assert torch.isnan(all_masked).all()
+none_ok = pad.expand(BATCH, SEQ_LEN, SEQ_LEN).clone()          # [B, T, T]: one row per query
+none_ok[1, -1, :] = False                                       # query 4 of sequence 1 may see no key
+q_g = q.detach().clone().requires_grad_(True)
+out_none = F.scaled_dot_product_attention(q_g, k, v, attn_mask=none_ok)     # [B, T, d_v]
+out_none.sum().backward()
+assert torch.all(out_none[1, -1] == 0) and torch.all(q_g.grad[1, -1] == 0)
+assert torch.allclose(out_none[1, :-1], out_p[1, :-1], atol=ATOL)           # other rows unchanged
 print()
-print(f"softmax of a fully masked row: {all_masked.tolist()}")
+print("== a query that may see no key ==")
+print(f"  softmax by hand (all -inf)        : {all_masked.tolist()}")
+print(f"  F.scaled_dot_product_attention    : {[round(t, 4) + 0.0 for t in out_none[1, -1].tolist()]}")
+print(f"  its gradient w.r.t. that query    : max abs {q_g.grad[1, -1].abs().max().item():.4f}")

@@ -39,7 +39,7 @@
 # - 训练它**把数字序列倒过来**，并在从未见过的序列上测量准确率；
 # - 体会模型为什么需要位置信息，以及填充掩码（padding mask）起什么作用。
 #
-# 所有单元格都是普通的 PyTorch 代码。可以在 Notebook 里从上到下依次运行，也可以把同一个文件当脚本运行：`python lab_tiny_transformer.py`。
+# 所有单元格都是普通的 PyTorch 代码。可以在 Jupyter 里从上到下依次运行，也可以把同一个文件当脚本运行：`python lab_tiny_transformer.py`。
 
 # %% [markdown] tags=["en"]
 # ## Step 0 · Settings
@@ -421,7 +421,7 @@ assert acc_nopos < 0.5
 # %% [markdown] tags=["zh"]
 # ## 接下来可以尝试
 #
-# 1. **正弦位置编码。** 把 `nn.Embedding(MAX_LEN, D_MODEL)` 换成《位置编码》一页中的固定正弦位置编码表（用 buffer 注册）。模型还能达到 99% 吗？需要更多训练步数吗？
+# 1. **正弦位置编码。** 把 `nn.Embedding(MAX_LEN, D_MODEL)` 换成《位置编码》一页中的固定正弦位置编码表（用 `register_buffer` 注册为缓冲区）。模型还能达到 99% 吗？需要更多训练步数吗？
 # 2. **去掉填充掩码。** 在 `TinyTransformer.forward` 里改为 `key_ok = torch.ones_like(x, dtype=torch.bool)`，让查询也能看到 `PAD` 位置。准确率有变化吗？模型现在可以从哪里得知序列长度？
 # 3. **更长的序列。** 在长度 8–10 上训练，在长度 12 上测试（先把位置嵌入表加大）。为什么可学习的位置编码在训练中从未出现过的位置上提供不了有用的信号？
 # 4. **更小的模型。** 试试 `N_LAYERS = 1`、`N_HEADS = 1` 或 `D_MODEL = 32`。哪一项改动影响最大？多训练一些步数能弥补吗？
