@@ -38,7 +38,7 @@ GLOSSARY = DOCS / "glossary.yml"
 VENDOR = REPO_ROOT / "vendor"
 VENDOR_URL = "assets/vendor"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(?P<path>\S+)\s*-->\s*$")
-MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|glossary)\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|roadmap-stages|glossary)\s*-->\s*$")
 SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippets?\b", re.IGNORECASE)  # what an author meant as a shortcode
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
@@ -71,6 +71,9 @@ LABELS = {
         "was_reset": "Progress reset.",
         "progress_note": "Progress is kept in this browser only (no account). Export it to move it to another browser or machine.",
         "glossary_page": "taught in",
+        "stage_head": ("Stage", "Pages", "Reading time", "Status"),
+        "ready": "ready ({n} page{s})",
+        "planned": "planned",
     },
     "zh": {
         "colon": "：",
@@ -100,6 +103,9 @@ LABELS = {
         "was_reset": "进度已重置。",
         "progress_note": "进度只保存在本浏览器中（无需账号）。导出后可以在其他浏览器或电脑上导入。",
         "glossary_page": "讲解页面",
+        "stage_head": ("阶段", "页面", "阅读时间", "状态"),
+        "ready": "已完成（{n} 页）",
+        "planned": "计划中",
     },
 }
 
@@ -237,6 +243,29 @@ def next_box(page, node: roadmap.Node, lang: str) -> str:
         f'data-msg-full="{html.escape(labels["full"])}">{html.escape(labels["todo"])}</button>'
         f'<p class="roadmap-progress__message" data-progress-toggle-message role="status" aria-live="polite"></p></section>'
     )
+
+
+def stages_block(page, lang: str) -> str:
+    """The table of stages, made from docs/roadmap.yml and the pages that exist: nothing in it can go stale. A
+    stage with pages links each of them and adds up their reading times; one without is planned."""
+    site, labels = _site["site"], LABELS[lang]
+    rows = []
+    for sec in site.stage_sections():
+        nodes = [n for n in site.nodes.values() if n.stage == sec["id"]]
+        title = html.escape(sec["title"][lang])
+        if nodes:
+            links = labels["sep"].join(page_link(page, n, lang) for n in nodes)
+            total = roadmap.duration(sum(roadmap.minutes(n.time[lang]) for n in nodes), lang)
+            status = html.escape(labels["ready"].format(n=len(nodes), s="" if len(nodes) == 1 else "s"))
+            rows.append(f'<tr data-stage="{sec["id"]}" class="is-ready"><td><strong>{title}</strong></td><td>{links}</td>'
+                        f'<td>{total}</td><td><strong>{status}</strong></td></tr>')
+        else:
+            rows.append(f'<tr data-stage="{sec["id"]}" class="is-planned"><td>{title}</td>'
+                        f'<td>{html.escape(sec["summary"][lang])}</td><td>–</td><td>{labels["planned"]}</td></tr>')
+    head = "".join(f"<th>{h}</th>" for h in labels["stage_head"])
+    # Material styles only tables without a class: the class goes on a wrapper
+    return (f'<div class="roadmap-stages roadmap-links"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def map_block(page, lang: str) -> str:
@@ -391,6 +420,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
                 block = {
                     "roadmap-map": lambda: map_block(page, lang),
                     "roadmap-progress": lambda: progress_block(lang),
+                    "roadmap-stages": lambda: stages_block(page, lang),
                     "glossary": lambda: glossary_block(page, lang),
                 }[m.group("name")]()
                 out += ["", block, ""]
@@ -415,7 +445,7 @@ def inline_diagrams(content: str, where: str) -> str:
     """Each Mermaid block becomes the SVG drawn for it by scripts/diagrams.py: a picture, no script."""
     def drawn(m: re.Match) -> str:
         source = html.unescape(m.group(1))
-        path = diagrams.svg_path(REPO_ROOT, source, _site["mermaid"])
+        path = diagrams.svg_path(REPO_ROOT, source, _site["mermaid"], _site["lang"])
         if not path.exists():
             first = source.strip().splitlines()[0] if source.strip() else ""
             fail(
@@ -535,8 +565,82 @@ NOTEBOOK_CDN_SCRIPT = re.compile(
 # Material's search worker splits a Chinese query into the longest pieces found in the index, but never
 # considers the whole query, so 层归一化 became 层* 归* 一* and ranked pages by the character 一. Letting the
 # scan reach the end of the query keeps a term that the index holds whole (jieba + docs/jieba_user.txt).
-SEARCH_SPLIT_OLD = "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)"
-SEARCH_SPLIT_NEW = "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)"
+# The second correction: the worker's last step turns the query's words into lunr terms, each a prefix; it
+# now goes through llmQueryTerms (scripts/search_query.js), which leaves out words that carry no topic.
+SEARCH_PATCHES = {
+    "the Chinese query splitting": (
+        "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)",
+        "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e&&(n[s]=o-s)",
+    ),
+    "the start of the query's terms": (
+        r'''{return t.trim().split(/"([^"]+)"/g)''',
+        r'''{return llmQueryTerms(t.trim().split(/"([^"]+)"/g)''',
+    ),
+    "the end of the query's terms": (
+        r'''.map(r=>/(^[+-]|[~^]\d+$)/.test(r)?r:`${r}*`).join(" ")}''',
+        r'''.map(r=>/(^[+-]|[~^]\d+$)/.test(r)?r:`${r}*`))}''',
+    ),
+    "the terms to highlight": (  # the glossary keys (§...§) are for ranking, not words to mark on the page
+        "n.term=n.term.slice(0,-1));return e.clauses}",
+        'n.term=n.term.slice(0,-1));return e.clauses.filter(c=>!c.term.startsWith("\u00a7"))}',
+    ),
+}
+SEARCH_QUERY_JS = Path(__file__).with_name("search_query.js")
+
+
+def patch_search_worker(text: str, name: str) -> str:
+    """The worker with both corrections; the build fails, naming the one, if Material's code changed."""
+    for what, (old, new) in SEARCH_PATCHES.items():
+        if text.count(old) != 1:
+            fail(f"{name}: {what} that scripts/hooks.py corrects has changed in this mkdocs-material version; "
+                 "check whether the correction is still needed and update SEARCH_PATCHES")
+        text = text.replace(old, new)
+    return SEARCH_QUERY_JS.read_text(encoding="utf-8") + text
+
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+TERM_WORD = re.compile(r"[a-z0-9_]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def singular(word: str) -> str:
+    """As llmSingular: "connections" -> "connection", "queries" -> "query", but "class" and "bus" stay."""
+    return re.sub(r"^([a-z0-9_]{2,}[^su])s$", r"\1", re.sub(r"^([a-z0-9_]{2,})ies$", r"\1y", word))
+
+
+def term_key(term: str) -> str:
+    """A term as one search token, written as llmTermKey (scripts/search_query.js) writes the words of a query:
+    lower case, singular, words joined by "_", Chinese joined directly, between § marks that no text contains."""
+    words = [singular(w) for w in TERM_WORD.findall(term.lower())]
+    key = "".join(("_" if i and not (HAN.fullmatch(words[i - 1]) and HAN.fullmatch(w)) else "") + w
+                  for i, w in enumerate(words))
+    return f"\u00a7{key}\u00a7"
+
+
+# Material weighs a tag a thousand times a title. A page's tags are now the terms it teaches, matched only when
+# a query names a whole term, each worth a third of a title match: one broad term ("Transformer", taught by the
+# block page) no longer outweighs a title that matches every word of the query ("Lab: build and train a tiny
+# Transformer"). Measured on tests/data/search_queries.yml: 300 puts the answer first for 37 of 40 English and
+# 38 of 39 Chinese queries; 1000 for 35 and 37; Material's 1,000,000 for fewer still.
+TAG_BOOST = 300.0
+
+
+def tag_teaching_pages(docs: list[dict]) -> list[dict]:
+    """The search index with each page tagged by the glossary terms it teaches (every name: en, zh, aka), each
+    term one token that only a query naming the whole term matches, and with no other tags. Material weighs
+    tags a thousand times a title, so the page that teaches a term comes first. Its own tags were the stage and
+    the level, on every section: "learning rate" then ranked every Stage 3 page ("Machine learning core") above
+    the page that teaches it."""
+    taught: dict[str, list[str]] = {}
+    for entry in _site["glossary"]:
+        node = _site["site"].nodes[entry["page"]]
+        location = _site["files"].get_file_from_path(node.uri).url
+        taught.setdefault(location, []).extend(
+            term_key(str(name)) for name in [entry["en"], entry["zh"], *(entry.get("aka") or [])])
+    for doc in docs:
+        doc.pop("tags", None)
+        if doc["location"] in taught:
+            doc["tags"] = list(dict.fromkeys(taught[doc["location"]]))
+    return docs
 
 
 def on_post_build(config) -> None:
@@ -544,19 +648,15 @@ def on_post_build(config) -> None:
     if not workers:
         fail("the search worker of mkdocs-material was not found in the built site; is the search plugin on?")
     for worker in workers:
-        text = worker.read_text(encoding="utf-8")
-        if SEARCH_SPLIT_OLD not in text:
-            fail(
-                f"{worker.name}: the Chinese query splitting that scripts/hooks.py corrects has changed in this "
-                "mkdocs-material version; check whether the fix is still needed and update SEARCH_SPLIT_OLD/NEW"
-            )
-        worker.write_text(text.replace(SEARCH_SPLIT_OLD, SEARCH_SPLIT_NEW), encoding="utf-8")
+        worker.write_text(patch_search_worker(worker.read_text(encoding="utf-8"), worker.name), encoding="utf-8")
     # Material writes the index with every non-ASCII character escaped: each Chinese character takes 6 bytes
     # (\u5b66) instead of 3, and so does each \u200b word break. The same JSON in UTF-8 is 40% smaller.
     index = Path(config.site_dir, "search", "search_index.json")
     if not index.exists():
         fail("search/search_index.json was not written; the hook must run after Material's search plugin")
     data = json.loads(index.read_text(encoding="utf-8"))
+    data["docs"] = tag_teaching_pages(data["docs"])
+    data["config"]["fields"]["tags"]["boost"] = TAG_BOOST
     tmp = index.with_name(".search_index.json.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, index)

@@ -64,6 +64,10 @@ class Site:
                 out.append((sec["id"], nodes))
         return out
 
+    def stage_sections(self) -> list[dict]:
+        """The stages of the roadmap in order (the sections with a `summary`), written or planned."""
+        return [sec for sec in self.sections if "summary" in sec]
+
     def next_of(self, node_id: str) -> list[Node]:
         """Pages that list this one as a prerequisite, then the next page of its stage."""
         node = self.nodes[node_id]
@@ -136,6 +140,11 @@ def load_sections(docs: Path) -> list[dict]:
         for lang in LANGS:
             if lang not in sec["title"]:
                 problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no {lang} title")
+            if "summary" in sec and lang not in (sec["summary"] or {}):
+                problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no {lang} summary")
+        if not sec["pages"] and "summary" not in sec:
+            problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no pages; give it a summary: {{en: ..., zh: ...}} "
+                            "to show it as a planned stage, or remove it")
         for entry in sec["pages"]:
             if isinstance(entry, dict):
                 unknown = set(entry) - ENTRY_KEYS
@@ -233,6 +242,21 @@ def load(docs: Path) -> Site:
     if problems:
         raise RoadmapError("\n".join(problems))
     return site
+
+
+def minutes(time: str) -> int:
+    """The minutes of a reading time as pages write it ("40 min", "40 分钟", "1 h 10 min"); 0 if it has none."""
+    hours = re.search(r"(\d+)\s*(?:h\b|hours?\b|小时)", time)
+    mins = re.search(r"(\d+)\s*(?:min\b|minutes?\b|分钟)", time)
+    return (int(hours.group(1)) * 60 if hours else 0) + (int(mins.group(1)) if mins else 0)
+
+
+def duration(total: int, lang: str) -> str:
+    """Minutes as a reader reads them: "3 h 10 min" / "3 小时 10 分钟"."""
+    h, m = divmod(total, 60)
+    if lang == "zh":
+        return f"{h} 小时 {m} 分钟" if h and m else f"{h} 小时" if h else f"{m} 分钟"
+    return f"{h} h {m} min" if h and m else f"{h} h" if h else f"{m} min"
 
 
 def graph_problems(graph: dict[str, list[str]], where: dict[str, str]) -> list[str]:

@@ -8,11 +8,13 @@
 The phases, in order:
   environment  .venv, set up by the Makefile (scripts/setup_env.py) when requirements.txt changed
   programs     pytest -m programs: every program once, as a reader's copy, one process per core, longest first
-  builds       both languages at once, --strict, into a temporary folder served on loopback
+  builds       both languages at once, --strict, into a temporary folder served on loopback; meanwhile
+  the rest     everything else, one worker per core and one more (several tests mostly wait): small broken
+               builds, the runner's and the roadmap's tests, recorded outputs against their hashes, and the
+               checks of the built site, which wait for the build
   browser      pytest -m browser, one worker per core, each with its own Chromium, against that one site
-  the rest     everything else, one worker per core: site checks on the built site, small broken builds,
-               the runner's and the roadmap's tests, recorded outputs against their hashes
-A phase that fails does not stop the others; the exit status is 1 if any test failed.
+A phase that fails does not stop the others (except the browser phase, skipped when the build failed); the
+exit status is 1 if any test failed.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-import build_site
 from chromium import serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -76,13 +78,36 @@ def environment_phase() -> dict:
             "note": f"set up .venv with {data['installer']}"}
 
 
-def builds_phase(folder: Path, url: str) -> dict:
-    heading("builds: both languages at once, --strict")
-    start = time.monotonic()
-    status = build_site.build(folder, ["en", "zh"], base_url=url)
-    seconds = time.monotonic() - start
-    return {"phase": "builds", "seconds": seconds, "ok": status == 0,
-            "note": "en + zh in parallel" if status == 0 else "FAILED (messages above)"}
+class BackgroundBuild:
+    """Both languages built (scripts/build_site.py) in the background, into a folder served at `url`, while the
+    tests that do not need the site run. The folder holds .building until the build ends, then .build-done or
+    .build-failed; tests that need the site wait for it (tests/conftest.py, built_site)."""
+
+    def __init__(self, folder: Path, url: str) -> None:
+        self.folder = folder
+        (folder / ".building").touch()
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "scripts" / "build_site.py"), "--out", str(folder), "--base-url", url],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.thread = threading.Thread(target=self._finish, daemon=True)
+        self.thread.start()
+
+    def _finish(self) -> None:
+        self.log, _ = self.proc.communicate()
+        self.seconds = time.monotonic() - self.start
+        (self.folder / (".build-done" if self.proc.returncode == 0 else ".build-failed")).touch()
+        (self.folder / ".building").unlink()
+
+    def phase(self) -> dict:
+        """Wait for the build; show its log; its phase for the summary."""
+        self.thread.join()
+        ok = self.proc.returncode == 0
+        heading("builds: both languages at once, --strict (beside the rest)")
+        print(self.log.rstrip(), flush=True)
+        return {"phase": "builds", "seconds": self.seconds, "ok": ok,
+                "note": "en + zh in parallel, beside the rest" if ok else "FAILED (messages above)"}
 
 
 def summary(phases: list[dict], programs: list[dict], total: float, quick: bool) -> str:
@@ -133,14 +158,15 @@ def run(quick: bool, report: Path | None, extra: list[str]) -> int:
         site.mkdir()
         server, url = serve(site)
         try:
-            phases.append(builds_phase(site, url))
-            served = (site, url)
+            build = BackgroundBuild(site, url)
+            # The rest starts at once: most of it needs no site, and it keeps the cores busy while the build runs.
+            rest = pytest_phase("the rest", "not programs and not browser", cores + 1, extra, tmp, (site, url))
+            phases += [build.phase(), rest]
             if not quick:
-                if phases[-1]["ok"]:
-                    phases.append(pytest_phase("browser", "browser", cores, extra, tmp, served))
+                if phases[-2]["ok"]:
+                    phases.append(pytest_phase("browser", "browser", cores, extra, tmp, (site, url)))
                 else:
                     phases.append({"phase": "browser", "seconds": 0.0, "ok": False, "note": "not run: the build failed"})
-            phases.append(pytest_phase("the rest", "not programs and not browser", cores, extra, tmp, served))
         finally:
             server.shutdown()
             server.server_close()

@@ -95,21 +95,27 @@ def edit(path: Path, change) -> None:
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+SMALL_SITE = ["index.md", "start/setup.md"]  # the home page, and the setup page that runs check_setup.py
+
+
 @pytest.fixture
 def setup_page(tmp_path) -> Path:
-    """A copy of the site reduced to the setup page, which runs snippets/00-start/check_setup.py."""
-    return copy_repo(tmp_path, ["start/setup.md"])
+    """A copy of the site reduced to the home and setup pages, to break on purpose."""
+    return copy_repo(tmp_path, SMALL_SITE)
 
 
-@pytest.mark.parametrize("page, lang", [("start/setup.md", "en"), ("index.md", "en"),
-                                        ("transformer/lab-tiny-transformer.ipynb", "zh")], ids=["setup", "home", "lab"])
-def test_a_small_copy_builds_cleanly(tmp_path, page, lang):
+@pytest.mark.parametrize("pages, lang", [(["transformer/lab-tiny-transformer.ipynb"], "zh"),
+                                         (["transformer/attention.md", "reference/glossary.md"], "zh")],
+                         ids=["lab", "attention-glossary"])
+def test_a_small_copy_builds_cleanly(tmp_path, pages, lang):
     """Breaks if a small copy that the tests below break on purpose does not build as it is (in the language
-    they build): their failures would then prove nothing."""
-    root = copy_repo(tmp_path, [page])
+    they build), links and anchors checked: their failures would then prove nothing. (The home-and-setup copy
+    is built cleanly by test_a_stage_without_pages_shows_as_planned.)"""
+    root = copy_repo(tmp_path, pages)
     proc = build_copy(root, lang)
     assert proc.returncode == 0, proc.stderr
-    assert (root / "site" / lang / page.removesuffix(".md").removesuffix(".ipynb").removesuffix("index") / "index.html").is_file()
+    for page in pages:
+        assert (root / "site" / lang / page.removesuffix(".md").removesuffix(".ipynb").removesuffix("index") / "index.html").is_file()
 
 
 def test_unknown_program_fails_the_build(setup_page):
@@ -122,9 +128,10 @@ def test_unknown_program_fails_the_build(setup_page):
 def test_make_site_fails_on_a_broken_link_or_anchor_and_keeps_the_previous_site(tmp_path, built_site):
     """Breaks if a broken link or anchor ships again (`mkdocs build --strict -q` built them with exit 0), or if a
     failed build empties the site that was there."""
-    root = copy_repo(tmp_path, None)
+    root = copy_repo(tmp_path, ["transformer/attention.md", "reference/glossary.md"])
     shutil.copytree(built_site, root / "site")
     before = {p: p.read_bytes() for p in (root / "site").rglob("*.html")}
+    hidden = {p.name for p in (root / "site").iterdir() if p.name.startswith(".")}
     edit(root / "docs/en/transformer/attention.md", lambda t: t + "\nSee [setup](../start/setupx.md).\n")
     edit(root / "docs/zh/transformer/attention.md", lambda t: t + "\n见[术语表](../reference/glossary.md#no-such-term)。\n")
     proc = make(root, "site")
@@ -134,7 +141,7 @@ def test_make_site_fails_on_a_broken_link_or_anchor_and_keeps_the_previous_site(
     assert "does not contain an anchor '#no-such-term'" in proc.stderr
     assert f"nothing was changed in {root / 'site'}" in proc.stderr
     assert {p: p.read_bytes() for p in (root / "site").rglob("*.html")} == before, "the previous site was changed"
-    assert not [p.name for p in (root / "site").iterdir() if p.name.startswith(".")], "a temporary folder was left"
+    assert {p.name for p in (root / "site").iterdir() if p.name.startswith(".")} == hidden, "a temporary folder was left"
 
 
 def test_stale_output_fails_the_build(setup_page):
@@ -272,10 +279,9 @@ def test_every_diagram_is_drawn_and_pages_ship_no_mermaid(built_site):
     assert not (built_site / "en/assets/vendor/mermaid").exists(), "Mermaid is no longer served"
 
 
-def test_undrawn_diagram_fails_the_build(tmp_path):
-    root = copy_repo(tmp_path, ["index.md"])
-    edit(root / "docs/en/index.md", lambda t: t + "\n```mermaid\nflowchart LR\n  A --> B\n```\n")
-    proc = build_copy(root)
+def test_undrawn_diagram_fails_the_build(setup_page):
+    edit(setup_page / "docs/en/index.md", lambda t: t + "\n```mermaid\nflowchart LR\n  A --> B\n```\n")
+    proc = build_copy(setup_page)
     assert proc.returncode != 0 and "has not been drawn" in proc.stderr and "scripts/diagrams.py" in proc.stderr
 
 
@@ -292,7 +298,7 @@ def test_tags_index_lists_every_topic_page_by_stage_and_level(built_site):
 def test_search_index_leaves_out_listings_outputs_and_diagrams_that_the_pages_keep(built_site):
     """Breaks if program listings, outputs or diagrams reach the search index (they were 40% of it), or if the
     hook that hides them from the search plugin while it indexes forgets to put them back on the page."""
-    listing, output = "real tokens per sequence", "matches torch: yes"  # attention_scratch.py: a comment, a line it prints
+    listing, output = "real tokens per sequence", "= torch: yes, rows sum to 1"  # attention_scratch.py: a comment, a printed line
     for lang, label, prose in (("en", "recorded on a CPU", "scaled dot-product attention"), ("zh", "记录环境", "缩放点积注意力")):
         index = json.loads((built_site / lang / "search/search_index.json").read_text(encoding="utf-8"))
         text = "\n".join(doc["text"] for doc in index["docs"]).replace("\u200b", "")  # jieba's word breaks
@@ -312,3 +318,41 @@ def test_hiding_excluded_blocks_from_search_keeps_everything_else():
     assert hooks.without_search_excluded(page) == '<h2 id="a">A</h2><p>keep</p><p>also</p><p>end</p>'
     unbalanced = '<p>a</p><div data-search-exclude><div>never closed</div>'
     assert hooks.without_search_excluded(unbalanced) == unbalanced, "unsure: leave it all to the search plugin"
+
+
+# --- the home page is made from the roadmap ------------------------------------------------------------
+
+
+def stage_rows(home: str) -> dict[str, tuple[str, str]]:
+    """{stage id: (ready|planned, the row's HTML)} from the home page's stage table."""
+    return {m[0]: (m[1], m[2]) for m in re.findall(r'<tr data-stage="([^"]+)" class="is-(ready|planned)">(.*?)</tr>', home)}
+
+
+def test_the_home_stage_table_is_the_roadmap(built_site):
+    """Breaks if the stage table is typed by hand again (it called two finished stages "being written"), or
+    if a stage's pages, reading time or status stop following docs/roadmap.yml and the pages that exist."""
+    site = roadmap.load(DOCS)
+    for lang in ("en", "zh"):
+        home = (built_site / lang / "index.html").read_text(encoding="utf-8")
+        rows = stage_rows(home)
+        assert list(rows) == [sec["id"] for sec in site.stage_sections()], f"{lang}: a stage is missing or out of order"
+        for sec in site.stage_sections():
+            status, row = rows[sec["id"]]
+            nodes = [n for n in site.nodes.values() if n.stage == sec["id"]]
+            assert status == ("ready" if nodes else "planned"), f"{lang} {sec['id']}: {status}"
+            for node in nodes:
+                assert f'data-page-id="{node.id}"' in row, f"{lang} {sec['id']}: no link to {node.id}"
+            if nodes:
+                total = roadmap.duration(sum(roadmap.minutes(n.time[lang]) for n in nodes), lang)
+                assert f"<td>{total}</td>" in row, f"{lang} {sec['id']}: the reading time is not {total}"
+        assert home.count('class="roadmap-map"') == 1 and '<figure class="diagram"' not in home, \
+            f"{lang}: one overview map, and no hand-drawn diagram beside it"
+
+
+def test_a_stage_without_pages_shows_as_planned(setup_page):
+    """Also the control for the tests that break the home-and-setup copy: as it is, it builds cleanly."""
+    proc = build_copy(setup_page, "en")
+    assert proc.returncode == 0, proc.stderr
+    rows = stage_rows((setup_page / "site/en/index.html").read_text(encoding="utf-8"))
+    assert rows["start"][0] == "ready" and "ready (1 page)" in rows["start"][1]
+    assert rows["math"][0] == "planned" and "linear algebra" in rows["math"][1], "a stage left without pages is planned"
