@@ -66,7 +66,6 @@ expected = torch.tensor([(1 - k / N) ** 0.5 for k in range(N + 1)], dtype=DTYPE,
 assert torch.allclose(err_rand / W.norm(), expected, atol=0.05)   # random keeps about k/n of the energy
 
 
-
 def als(A, k, gen):
     """Rank-k fits X @ Y by alternating least squares from ALS_STARTS random starts; each half-step is
     the exact least-squares optimum given the other factor, so the error never goes up."""

@@ -2,9 +2,9 @@
 
 Look at: the hand-written and built-in parameters agree after several steps; with SGD an L2 term and
 weight decay are the same update, with Adam they are not (quiet weights are crushed, loud ones barely
-decay, while AdamW shrinks both by the same factor); Adam's first step, and every step of a gradient
-that keeps its sign, moves each weight by lr whatever the gradient's size, while a gradient whose sign
-is random moves it by a fraction of lr. So lr is the scale of (and roughly a bound on) Adam's step,
+decay, while AdamW shrinks both by the same factor); Adam's first step, and every step of a constant
+gradient, moves each weight by exactly lr (about lr while the sign holds) whatever the gradient's size,
+while a gradient whose sign is random moves it by a fraction of lr. So lr is the scale of (and roughly a bound on) Adam's step,
 which is the reason, a heuristic, why fine-tuning uses learning rates of 1e-5 rather than 1e-3.
 """
 import torch
@@ -99,16 +99,18 @@ print(f"{'SGD, lr * |g|':<26}: {', '.join(f'{LR * v:.6g}' for v in g.tolist())}"
 print(f"{f'Adam, constant g, {STEPS} steps':<26}: {', '.join(f'{v:.6g}' for v in (before - w.detach()).tolist())}")
 
 # 4b. A gradient of random sign (zero-mean noise, same three scales): the steps are a fraction of lr.
+#     One noise draw per step, shared by the three scales, so only the scale differs between them.
 gen = torch.Generator(device=DEVICE).manual_seed(2)
 w = torch.zeros(3, **F64, requires_grad=True)
 opt = torch.optim.Adam([w], lr=LR)
 moved = torch.zeros(3, **F64)
 for _ in range(NOISE_STEPS):
     before = w.detach().clone()
-    w.grad = g * torch.randn(3, generator=gen, **F64)
+    w.grad = g * torch.randn(1, generator=gen, **F64)
     opt.step()
     moved += (w.detach() - before).abs() / NOISE_STEPS
-assert (moved < 0.5 * LR).all() and (moved > 0.05 * LR).all()   # well below lr, same for every scale
+assert (moved < 0.5 * LR).all() and (moved > 0.05 * LR).all()   # well below lr
+assert torch.allclose(moved, moved[1].expand(3), rtol=1e-3)     # and the same for every scale
 print(f"{'Adam, random sign, mean':<26}: {', '.join(f'{v:.4g}' for v in moved.tolist())}   "
       f"(over {NOISE_STEPS} steps: {moved.mean().item() / LR:.2f} lr)")
 

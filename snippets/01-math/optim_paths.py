@@ -20,6 +20,7 @@ START = [-8.0, 2.0]
 STEPS = 100
 GD_LRS = [0.02, 0.05, 0.075, 0.085]
 N_EXAMPLES, BATCH = 64, 4     # SGD: f is the mean of 64 per-example losses; each step sees 4
+ADAM_LR, B2 = 0.2, 0.999      # Adam's learning rate and second-moment decay
 
 torch.manual_seed(0)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -47,7 +48,7 @@ def momentum(lr, beta):                            # v <- beta * v + g ;  p <- p
     return step
 
 
-def adam(lr, b1=0.9, b2=0.999, eps=1e-8):         # running means of g and g^2, bias-corrected
+def adam(lr, b1=0.9, b2=B2, eps=1e-8):            # running means of g and g^2, bias-corrected
     def step(p, g, st):
         t = st["t"] = st.get("t", 0) + 1
         st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
@@ -88,8 +89,9 @@ assert f(paths["GD, lr 0.085"][-1]) > 1e6 * f(start)                # above 2/25
 paths[f"SGD, lr 0.05, batch {BATCH}"] = run(gd(0.05), batch=BATCH)
 paths["momentum, lr 0.02, beta 0.9"] = run(momentum(0.02, 0.9))
 adam_state = {}
-paths["Adam, lr 0.2"] = run(adam(0.2), state=adam_state)
-compare = ["GD, lr 0.02", "GD, lr 0.05", f"SGD, lr 0.05, batch {BATCH}", "momentum, lr 0.02, beta 0.9", "Adam, lr 0.2"]
+paths[f"Adam, lr {ADAM_LR}"] = run(adam(ADAM_LR), state=adam_state)
+compare = ["GD, lr 0.02", "GD, lr 0.05", f"SGD, lr 0.05, batch {BATCH}", "momentum, lr 0.02, beta 0.9",
+           f"Adam, lr {ADAM_LR}"]
 tail = {name: f(paths[name][-20:]).mean().item() for name in compare}   # mean loss, last 20 points
 print(f"\n== {STEPS} steps from ({START[0]:g}, {START[1]:g}) ==")
 print(f"{'':<28} {'final loss':>10} {'mean of last 20':>16}")
@@ -99,8 +101,7 @@ assert tail[f"SGD, lr 0.05, batch {BATCH}"] > 50 * tail["GD, lr 0.05"]   # same 
 assert tail["momentum, lr 0.02, beta 0.9"] < tail["GD, lr 0.02"] / 100   # same lr: much further
 
 # Why Adam's tail is higher: not steps of size lr, but small steps on a path that overshot in x.
-ADAM_LR, B2 = 0.2, 0.999
-adam_path = paths["Adam, lr 0.2"]
+adam_path = paths[f"Adam, lr {ADAM_LR}"]
 late_steps = (adam_path[-20:] - adam_path[-21:-1]).abs().mean(0) / ADAM_LR     # mean |step| / lr, last 20
 v_hat = adam_state["v"] / (1 - B2 ** adam_state["t"])
 g_first, g_last = lam * start, lam * adam_path[-2]                            # gradients at steps 1 and 100

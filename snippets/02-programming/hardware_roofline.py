@@ -26,7 +26,7 @@ PCIE_DATASHEET = 128e9       # H100 SXM datasheet, "PCIe Gen5: 128 GB/s" (both d
 PCIE_LANE_RATE = 32e9        # PCIe Gen5: 32 GT/s per lane, one bit per transfer, each direction
 PCIE_LANES = 16
 PCIE_ENCODING = 128 / 130    # 128b/130b line code: 128 payload bits in every 130 sent
-WEIGHTS_BYTES = 7e9 * 2      # a 7B-parameter model in bf16
+WEIGHTS_BYTES = 6.74e9 * 2   # LLaMA-7B (6.74B parameters) in bf16
 OPS = [  # name, kind, (m, k, n) for matmul or (m, n) for add
     ("add 4096x4096", "add", (4096, 4096)),
     ("matvec 1x4096 @ 4096x4096", "mm", (1, 4096, 4096)),
@@ -96,7 +96,8 @@ print(f"{'one direction, raw':<28} {PCIE_LANE_RATE / 1e9:.0f} GT/s x {PCIE_LANES
 print(f"{'one direction, 128b/130b':<28} {one_way / 1e9:.1f} GB/s")
 print(f"{'both directions (datasheet)':<28} {PCIE_DATASHEET / 1e9:.0f} GB/s")
 print(f"{'HBM3 / PCIe one direction':<28} {ratio:.1f}x")
-print(f"{'7B bf16 weights (14 GB)':<28} {WEIGHTS_BYTES / BANDWIDTH * 1e3:.1f} ms to read from HBM, "
+weights = f"LLaMA-7B bf16 ({WEIGHTS_BYTES / 1e9:.1f} GB)"
+print(f"{weights:<28} {WEIGHTS_BYTES / BANDWIDTH * 1e3:.1f} ms to read from HBM, "
       f"{WEIGHTS_BYTES / one_way * 1e3:.0f} ms to copy over PCIe")
 
 xs = torch.logspace(-1.5, 4.5, 200).tolist()

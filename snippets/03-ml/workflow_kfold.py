@@ -7,7 +7,7 @@ penalty (training error only falls as the penalty shrinks, validation error has 
 single test score of the chosen model, of the same order as the cross-validation estimate but, with
 only 20 test points, not very precise; and the training error that a least-squares fit with 10
 coefficients reaches on 48 points of pure noise, sigma^2 (1 - p/N): below the noise variance, as
-every flexible fit is.
+every least-squares fit is, on average.
 """
 import math
 import os
@@ -26,6 +26,7 @@ NOISE = 0.3                       # y = sin(3x) + noise of this standard deviati
 DEGREE = 9                        # features: x, x^2, ..., x^9
 LAMBDAS = [10.0 ** e for e in range(-7, 3)]   # ridge penalties to compare: 1e-7 ... 1e2
 N_STRAT, N_POS, N_SHUFFLES = 60, 6, 4000      # an imbalanced label: 6 positives in 60
+N_NOISE_DRAWS = 4000                           # pure-noise data sets for the training-error check
 
 torch.manual_seed(0)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -160,16 +161,18 @@ train0 = folds[0][0].to(DEVICE)
 A = torch.cat([torch.ones(len(train0), 1, dtype=X.dtype, device=DEVICE), X_cv[train0]], 1)  # [48, 10]
 n_fit, p_fit = A.shape
 Q, _ = torch.linalg.qr(A)                                            # orthonormal basis of the fit space
-eps = NOISE * torch.randn(N_SHUFFLES, n_fit, generator=gen, dtype=torch.float64).to(DEVICE)
+eps = NOISE * torch.randn(N_NOISE_DRAWS, n_fit, generator=gen, dtype=torch.float64).to(DEVICE)
 resid = eps - (eps @ Q) @ Q.T                                        # what a least-squares fit leaves
-sim_train = (resid ** 2).mean().item()
+per_draw = (resid ** 2).mean(1)                                      # training MSE of each draw
+sim_train, sd_train = per_draw.mean().item(), per_draw.std().item()
 expected_train = NOISE ** 2 * (1 - p_fit / n_fit)
 assert abs(sim_train - expected_train) < 0.002          # Monte Carlo sd here is about 0.0003
-assert abs(train_curve[0] - expected_train) < 0.01     # the fold average is an ordinary value of it
+assert abs(train_curve[0] - expected_train) < sd_train  # within one standard deviation of one fit
 print(f"\n== training error of a least-squares fit that only fits noise ({p_fit} coefficients, "
       f"{n_fit} points) ==")
 for label, value in [(f"expected, sigma^2 (1 - p/N) = {NOISE ** 2:.2f} * (1 - {p_fit}/{n_fit})", expected_train),
-                     (f"simulated, {N_SHUFFLES} draws of pure noise", sim_train),
+                     (f"simulated, {N_NOISE_DRAWS} draws of pure noise", sim_train),
+                     ("spread of one fit (standard deviation)", sd_train),
                      ("this data, ridge at lambda 1e-07 (table above)", train_curve[0])]:
     print(f"{label:<50} {value:.4f}")
 

@@ -96,5 +96,6 @@ assert torch.allclose(out_none[1, :-1], out_p[1, :-1], atol=ATOL)           # ot
 print()
 print("== a query that may see no key ==")
 print(f"  softmax by hand (all -inf)        : {all_masked.tolist()}")
+# + 0.0 prints -0.0 as 0.0
 print(f"  F.scaled_dot_product_attention    : {[round(t, 4) + 0.0 for t in out_none[1, -1].tolist()]}")
 print(f"  its gradient w.r.t. that query    : max abs {q_g.grad[1, -1].abs().max().item():.4f}")

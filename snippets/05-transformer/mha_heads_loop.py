@@ -5,7 +5,8 @@ head_i W_i^O all agree, while a wrong reshape or a sqrt(d_model) scale does not;
 parameters stay 4*d^2 + 4*d and matmul FLOPs stay the same for every h, while the number of
 attention scores (softmax work, memory for the weights) grows with h; (3) the order of the heads
 means nothing: permuting the heads of nn.MultiheadAttention (and the matching columns of W^O) changes
-the output only by rounding error, about 1e-7 in float32 (the default) and 1e-16 in float64.
+the output only by rounding error, about 1e-7 in float32 (the default) and 1e-15 in float64, while
+leaving out_proj.weight unpermuted (a wrong index) changes it by far more.
 """
 import math
 
@@ -110,6 +111,9 @@ for dtype, bound in [(torch.float32, 1e-5), (torch.float64, F64_BOUND)]:
         m2.out_proj.bias.copy_(m.out_proj.bias)
         xd = x.to(dtype)
         diff = (m(xd, xd, xd)[0] - m2(xd, xd, xd)[0]).abs().max().item()
+        if dtype == torch.float64:                           # a wrong index: W^O columns left in place
+            m2.out_proj.weight.copy_(m.out_proj.weight)
+            wrong = (m(xd, xd, xd)[0] - m2(xd, xd, xd)[0]).abs().max().item()
     eps = torch.finfo(dtype).eps
     assert diff < bound                                      # same layer, up to rounding
     name = str(dtype).removeprefix("torch.")
@@ -118,3 +122,5 @@ for dtype, bound in [(torch.float32, 1e-5), (torch.float64, F64_BOUND)]:
         print(f"  {name}: max |diff| < {bound:.0e} and > {F64_BOUND:.0e}: True   (machine epsilon {eps:.1e})")
     else:
         print(f"  {name}: max |diff| < {bound:.0e}: True             (machine epsilon {eps:.1e})")
+        assert wrong > 1e-2                                  # not rounding: the heads are mismatched
+        print(f"  {name}, out_proj.weight left unpermuted (wrong): max |diff| = {wrong:.4f}")
