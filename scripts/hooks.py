@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -30,6 +31,7 @@ from mkdocs.utils import get_relative_url, meta
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import diagrams  # noqa: E402  (scripts/diagrams.py)
+import quiz  # noqa: E402  (scripts/quiz.py)
 import roadmap  # noqa: E402  (scripts/roadmap.py)
 import snippets as runner  # noqa: E402  (scripts/snippets.py)
 
@@ -38,7 +40,7 @@ GLOSSARY = DOCS / "glossary.yml"
 VENDOR = REPO_ROOT / "vendor"
 VENDOR_URL = "assets/vendor"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(?P<path>\S+)\s*-->\s*$")
-MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|roadmap-stages|glossary)\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|roadmap-stages|glossary|quiz)\s*-->\s*$")
 SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippets?\b", re.IGNORECASE)  # what an author meant as a shortcode
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
@@ -63,17 +65,30 @@ LABELS = {
         "import": "Import progress",
         "reset": "Reset",
         "exported": "Saved llm-roadmap-progress.json. Import it in another browser to continue there.",
-        "imported": "Imported {n} pages from {name} ({added} new).",
-        "unknown": " {unknown} page ids that this site does not have were left out (from another version of it?).",
+        "imported": "Imported {n} pages ({added} new) and {answers} quiz answers from {name}.",
+        "unknown": " {unknown} page or question ids that this site does not have were left out (from another version of it?).",
         "full": "This browser's storage is full, so the progress was not saved. Free some space (site data, in the browser's settings) and try again.",
         "bad": "Could not import {name}: {problem}. Nothing was changed.",
-        "confirm_reset": "Forget every page marked as done in this browser?",
+        "confirm_reset": "Forget every page marked as done, and every quiz answer, in this browser?",
         "was_reset": "Progress reset.",
         "progress_note": "Progress is kept in this browser only (no account). Export it to move it to another browser or machine.",
         "glossary_page": "taught in",
         "stage_head": ("Stage", "Pages", "Reading time", "Status"),
         "ready": "ready ({n} page{s})",
         "planned": "planned",
+        "quiz_right": "{right} / {total} quiz answers right",
+        "quiz_check": "Check",
+        "quiz_retry": "Try again",
+        "quiz_correct": "Right.",
+        "quiz_wrong": "Not quite: the right answer is marked.",
+        "quiz_wrong_multiple": "Not quite: the right answers are marked.",
+        "quiz_none": "Choose an answer first.",
+        "quiz_multiple": "Select every answer that is true.",
+        "quiz_predict": "Predict the output",
+        "quiz_section": "Taught in",
+        "quiz_mark_right": "right answer",
+        "quiz_mark_yours": "your answer",
+        "quiz_note": "Your answers are kept in this browser, with your reading progress.",
     },
     "zh": {
         "colon": "：",
@@ -95,17 +110,30 @@ LABELS = {
         "import": "导入进度",
         "reset": "重置",
         "exported": "已保存 llm-roadmap-progress.json。在另一个浏览器中导入它，即可接着学。",
-        "imported": "已从 {name} 导入 {n} 页（新增 {added} 页）。",
-        "unknown": "另有 {unknown} 个页面 ID 本站没有，已略过（可能来自其他版本的站点）。",
+        "imported": "已从 {name} 导入 {n} 页（新增 {added} 页）和 {answers} 条自测记录。",
+        "unknown": "另有 {unknown} 个页面或题目 ID 本站没有，已略过（可能来自其他版本的站点）。",
         "full": "浏览器的存储空间已满，进度没有保存。请在浏览器设置中清理一些网站数据后再试。",
         "bad": "无法导入 {name}：{problem}。进度没有任何改动。",
-        "confirm_reset": "确定要清除本浏览器中所有“已学完”的标记吗？",
+        "confirm_reset": "确定要清除本浏览器中所有“已学完”的标记和自测记录吗？",
         "was_reset": "进度已重置。",
         "progress_note": "进度只保存在本浏览器中（无需账号）。导出后可以在其他浏览器或电脑上导入。",
         "glossary_page": "讲解页面",
         "stage_head": ("阶段", "页面", "阅读时间", "状态"),
         "ready": "已完成（{n} 页）",
         "planned": "计划中",
+        "quiz_right": "自测答对 {right} / {total} 题",
+        "quiz_check": "提交",
+        "quiz_retry": "重新作答",
+        "quiz_correct": "回答正确。",
+        "quiz_wrong": "不对，正确答案已标出。",
+        "quiz_wrong_multiple": "不对，正确答案都已标出。",
+        "quiz_none": "请先选择答案。",
+        "quiz_multiple": "多选：选出所有正确的说法。",
+        "quiz_predict": "预测输出",
+        "quiz_section": "对应章节",
+        "quiz_mark_right": "正确答案",
+        "quiz_mark_yours": "你的选择",
+        "quiz_note": "你的作答记录和学习进度一起保存在本浏览器中。",
     },
 }
 
@@ -132,8 +160,12 @@ def on_config(config):
     except roadmap.RoadmapError as exc:
         fail("page checks failed:\n  " + str(exc).replace("\n", "\n  "))
     _site.clear()
+    try:
+        quizzes = quiz.load_all({pid: n.uri for pid, n in site.nodes.items()})
+    except quiz.QuizError as exc:
+        fail(f"quiz checks failed: {exc}")
     _site.update(lang=lang, site=site, env=runner.environment(), programs={}, glossary=load_glossary(site), indexed={},
-                 mermaid=diagrams.mermaid_version(REPO_ROOT))
+                 mermaid=diagrams.mermaid_version(REPO_ROOT), quizzes=quizzes)
     nav = []
     for sec in site.sections:
         uris = [roadmap.entry_uri(e) for e in sec["pages"]]
@@ -278,12 +310,17 @@ def progress_block(lang: str) -> str:
     rows = []
     for stage, nodes in site.stages():
         ids = " ".join(n.id for n in nodes)
+        questions = [q.id for n in nodes for q in _site["quizzes"].get(n.id, [])]
+        quiz_part = (f'<span class="roadmap-progress__quiz" data-stage-quiz="{" ".join(questions)}">'
+                     f'{html.escape(labels["quiz_right"].format(right=0, total=len(questions)))}</span>' if questions else "")
         rows.append(
             f'<li data-stage-progress data-stage-pages="{ids}"><span class="roadmap-progress__name">'
             f'{html.escape(site.stage_title(stage, lang))}</span><span class="roadmap-progress__bar">'
-            f'<span class="roadmap-progress__fill"></span></span><span class="roadmap-progress__count">0 / {len(nodes)}</span></li>'
+            f'<span class="roadmap-progress__fill"></span></span><span class="roadmap-progress__count">0 / {len(nodes)}</span>'
+            f'{quiz_part}</li>'
         )
     data = {
+        "label-quiz": labels["quiz_right"],
         "label-total": labels["total"], "msg-exported": labels["exported"], "msg-imported": labels["imported"],
         "msg-unknown": labels["unknown"], "msg-full": labels["full"], "msg-bad": labels["bad"],
         "msg-confirm-reset": labels["confirm_reset"], "msg-reset": labels["was_reset"],
@@ -322,6 +359,98 @@ def glossary_block(page, lang: str) -> str:
             f'<a href="{html.escape(url_from(page, node.uri))}">{html.escape(node.title[lang])}</a></small></dd>'
         )
     return f'<dl class="glossary">{"".join(rows)}</dl>'
+
+
+# --------------------------------------------------------------------------------------------------
+# Quizzes: docs/quizzes/<page-id>.yml (scripts/quiz.py) rendered where a page has <!-- quiz -->
+
+
+def choice_key(text: str) -> str:
+    """A choice's key, stored with a reader's answer: the same in both languages (made from the English text),
+    and changed when the choice's text changes, so that an answer to an old choice is not taken for a new one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def quiz_block(page, lang: str, markdown: str, where: str) -> str:
+    node = _site["site"].by_uri(page.file.src_uri)
+    questions = _site["quizzes"].get(node.id) if node is not None else None
+    if not questions:
+        fail(f"{where}: <!-- quiz --> but docs/quizzes/{node.id if node else '<page-id>'}.yml does not exist: write the "
+             "page's questions there (see docs/en/contributing.md, 'Quizzes'), or remove the line")
+    labels, titles = LABELS[lang], quiz.headings(markdown)
+    parts = ['<div class="quiz" data-search-exclude markdown>', ""]
+    for number, q in enumerate(questions, start=1):
+        if q.program:
+            ensure_fresh(_site["programs"][q.program], f"{where} (quiz question {q.id})")
+        heading = quiz.section_heading(q.section, titles, lang)
+        if heading is None:
+            fail(f"{where}: quiz question {q.id} (docs/quizzes/{node.id}.yml) names section {q.section!r}, which is not one "
+                 f"heading of this page. Fix `section:` (a number N for the heading 'N. ...', or the heading text in each "
+                 f"language). Headings: {'; '.join(titles)}")
+        right = " ".join(choice_key(c.text["en"]) for c in q.choices if c.correct)
+        kind = "checkbox" if q.kind == "multiple" else "radio"
+        hint = {"multiple": labels["quiz_multiple"], "predict": labels["quiz_predict"]}.get(q.kind)
+        hint_html = f' <span class="quiz-hint">{html.escape(hint)}</span>' if hint else ""
+        parts += [
+            f'<fieldset class="quiz-question" data-quiz-id="{q.id}" data-quiz-kind="{q.kind}" data-quiz-answer="{right}" markdown>',
+            f'<legend markdown="span"><span class="quiz-number">{number}.</span> {q.ask[lang]}{hint_html}</legend>',
+            '<div class="quiz-choices" markdown>',
+        ]
+        for c in q.choices:
+            key = choice_key(c.text["en"])
+            text = f"`{c.text[lang]}`" if q.kind == "predict" else c.text[lang]
+            parts.append(f'<label class="quiz-choice" data-choice="{key}"><input type="{kind}" '
+                         f'name="quiz-{q.id}" value="{key}"> <span class="quiz-choice__text">{text}</span></label>')
+        parts += [
+            "</div>",
+            f'<p class="quiz-actions"><button type="button" class="md-button quiz-check" data-quiz-check>{labels["quiz_check"]}</button>'
+            f'<button type="button" class="md-button quiz-retry" data-quiz-retry hidden>{labels["quiz_retry"]}</button></p>',
+            '<div class="quiz-feedback" role="status" aria-live="polite" markdown>',
+            '<p class="quiz-verdict"></p>',
+            f'<div class="quiz-explain" hidden markdown>',
+            "",
+            q.explain[lang],
+            "",
+            f'<p class="quiz-section" markdown="span">{labels["quiz_section"]}{labels["colon"]}'
+            f'<a href="#" data-quiz-section="{heading.encode().hex()}">{heading}</a></p>',  # hex: no math parsed in it
+            "",
+            "</div>",
+            "</div>",
+            "</fieldset>",
+            "",
+        ]
+    data = {k: labels[f"quiz_{k}"] for k in ("correct", "wrong", "wrong_multiple", "none", "mark_right", "mark_yours")}
+    attrs = " ".join(f'data-msg-{k.replace("_", "-")}="{html.escape(v)}"' for k, v in data.items())
+    parts[0] = f'<div class="quiz" data-search-exclude data-msg-full="{html.escape(labels["full"])}" {attrs} markdown>'
+    parts += [f'<p class="quiz-note">{html.escape(labels["quiz_note"])}</p>', "</div>", ""]
+    return "\n".join(parts)
+
+
+def toc_anchor(toc, title: str) -> str | None:
+    """The anchor of the heading whose Markdown source is `title` (its numbered prefix, or the whole text)."""
+    number = re.match(r"^(\d+\.)\s", title)
+    for item in toc:
+        text = html.unescape(re.sub(r"<[^>]+>", "", item.title)).strip()
+        if (number and text.startswith(number.group(1) + " ")) or text == title:
+            return item.id
+        found = toc_anchor(item.children, title)
+        if found:
+            return found
+    return None
+
+
+QUIZ_SECTION = re.compile(r'<a href="#" data-quiz-section="([0-9a-f]*)"')
+
+
+def link_quiz_sections(content: str, page, where: str) -> str:
+    def link(m: re.Match) -> str:
+        heading = bytes.fromhex(m.group(1)).decode()
+        anchor = toc_anchor(page.toc, heading)
+        if anchor is None:
+            fail(f"{where}: a quiz question links the section {heading!r}, which has no anchor in the page's table of "
+                 "contents; fix its `section:` in docs/quizzes/")
+        return f'<a href="#{anchor}"'
+    return QUIZ_SECTION.sub(link, content)
 
 
 def ensure_fresh(program, where: str) -> None:
@@ -422,6 +551,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
                     "roadmap-progress": lambda: progress_block(lang),
                     "roadmap-stages": lambda: stages_block(page, lang),
                     "glossary": lambda: glossary_block(page, lang),
+                    "quiz": lambda: quiz_block(page, lang, markdown, f"docs/{lang}/{page.file.src_uri}:{number}"),
                 }[m.group("name")]()
                 out += ["", block, ""]
                 continue
@@ -466,6 +596,7 @@ def on_page_content(content: str, page, config, files) -> str:
     button at the end."""
     _site["files"] = files  # notebooks skip on_page_markdown, so set the final files here too
     content = inline_diagrams(content, f"docs/{_site['lang']}/{page.file.src_uri}")
+    content = link_quiz_sections(content, page, f"docs/{_site['lang']}/{page.file.src_uri}")
     node = _site["site"].by_uri(page.file.src_uri)
     if node is None:
         return content

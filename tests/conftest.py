@@ -49,6 +49,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     path.write_text(json.dumps(counts) + "\n", encoding="utf-8")
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that need the built site go last. scripts/run_tests.py builds it beside the other tests, and a
+    worker handed a test that needs it first would sit idle until the build ends (pytest-xdist's worksteal
+    splits the list in order among the workers, then lets idle ones take from the others' queues)."""
+    items.sort(key=lambda item: "built_site" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def _server(request, tmp_path_factory):
     """The folder the site is built into and the URL it is served at: given by scripts/run_tests.py, or made here."""
@@ -156,6 +163,9 @@ def shrink_docs(docs: Path, pages: list[str]) -> None:
             key = program.rel.removeprefix("snippets/")
             table = re.compile(rf'^\["{re.escape(key)}"\]\n(?:(?!\[).*\n?)*', re.MULTILINE)
             manifest.write_text(table.sub("", manifest.read_text(encoding="utf-8")), encoding="utf-8")
+    for quiz_file in sorted((docs / "quizzes").glob("*.yml")):  # a quiz for a page left out would name no page
+        if quiz_file.stem not in ids:
+            quiz_file.unlink()
     glossary = docs / "glossary.yml"
     entries = yaml.safe_load(glossary.read_text(encoding="utf-8"))
     glossary.write_text(yaml.safe_dump([e for e in entries if e["page"] in ids], allow_unicode=True, sort_keys=False),

@@ -353,6 +353,10 @@ def test_export_then_import_restores_progress_in_a_fresh_browser(site_url, brows
     for path in ("transformer/attention/", "transformer/positional-encoding/"):
         w.page.goto(f"{site_url}/en/{path}", wait_until="networkidle")
         w.page.click("[data-progress-toggle]")
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    first, second = quiz_ids(w.page)[:2]
+    answer_quiz(w.page, first, right=True)
+    answer_quiz(w.page, second, right=False)
     w.page.goto(f"{site_url}/en/", wait_until="networkidle")
     with w.page.expect_download() as dl:
         w.page.click("[data-progress-export]")
@@ -369,16 +373,23 @@ def test_export_then_import_restores_progress_in_a_fresh_browser(site_url, brows
     done = w2.page.eval_on_selector_all(".roadmap-map .is-done", "els => els.map(e => e.dataset.pageId)")
     assert sorted(done) == ["attention", "positional-encoding"]
     assert "2" in w2.page.inner_text("[data-progress-message]")
+    assert "2 条自测记录" in w2.page.inner_text("[data-progress-message]")
     w2.page.goto(f"{site_url}/zh/transformer/positional-encoding/", wait_until="networkidle")
     assert toggle_state(w2.page, "true") == "true"
+    w2.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
+    assert [quiz_state(w2.page, first), quiz_state(w2.page, second)] == ["correct", "wrong"], "quiz answers not restored"
     fresh.close()
 
 
 @pytest.mark.parametrize(
     "content",
     ["not json at all", '{"version": 1, "done": ["attention"]}', '{"version": 2, "done": {}}', '{"version": 1, "done": {"Bad Id!": "2026-01-01"}}',
-     '{"version": 1, "done": {"rnn": "yesterday"}}', '{"version": 1, "done": {"rnn": "2026-02-30"}}'],
-    ids=["not-json", "done-not-object", "unknown-version", "bad-id", "not-a-date", "no-such-day"],
+     '{"version": 1, "done": {"rnn": "yesterday"}}', '{"version": 1, "done": {"rnn": "2026-02-30"}}',
+     '{"version": 1, "done": {}, "quiz": []}',
+     '{"version": 1, "done": {}, "quiz": {"attention-shapes": {"ok": "yes", "pick": ["0123abcd"], "date": "2026-01-01"}}}',
+     '{"version": 1, "done": {}, "quiz": {"attention-shapes": {"ok": true, "pick": "0123abcd", "date": "2026-01-01"}}}'],
+    ids=["not-json", "done-not-object", "unknown-version", "bad-id", "not-a-date", "no-such-day", "quiz-not-object",
+         "quiz-ok-not-boolean", "quiz-pick-not-a-list"],
 )
 def test_a_malformed_import_changes_nothing_and_says_why(site_url, browser, tmp_path, content):
     ctx = browser.new_context(locale="en-US")
@@ -408,7 +419,7 @@ def test_an_import_counts_only_the_pages_this_site_has(site_url, context, tmp_pa
     w.page.set_input_files("[data-progress-import]", str(progress))
     expect(w.page.locator("[data-progress-message]")).to_contain_text("Imported 2 pages")
     text = w.page.inner_text("[data-progress-message]")
-    assert "2 page ids that this site does not have were left out" in text, text
+    assert "2 page or question ids that this site does not have were left out" in text, text
     stored = w.page.evaluate("JSON.parse(localStorage.getItem('llm-roadmap-progress')).done")
     assert sorted(stored) == ["attention", "rnn"]
     assert w.page.locator(".roadmap-map .is-done").count() == 2
@@ -480,3 +491,92 @@ def test_not_found_page_links_back_and_offers_search(site_url, context, lang):
     w.page.click('.not-found label[for="__search"]')
     assert w.page.locator(".md-search__input").is_visible()
     assert not w.foreign and not w.errors
+
+
+# --- quizzes ("Check yourself" / "自测", tests/test_quiz.py checks their content) ---------------------------
+
+
+def quiz_ids(page) -> list[str]:
+    return page.eval_on_selector_all(".quiz-question", "els => els.map(e => e.dataset.quizId)")
+
+
+def quiz_state(page, qid: str) -> str | None:
+    return page.get_attribute(f'.quiz-question[data-quiz-id="{qid}"]', "data-quiz-state")
+
+
+def answer_quiz(page, qid: str, right: bool) -> None:
+    """Choose the right choices, or one wrong one, and press Check."""
+    q = page.locator(f'.quiz-question[data-quiz-id="{qid}"]')
+    keys = q.get_attribute("data-quiz-answer").split()
+    values = q.locator("input").evaluate_all("els => els.map(e => e.value)")
+    for value in keys if right else [next(v for v in values if v not in keys)]:
+        q.locator(f'input[value="{value}"]').check()
+    q.locator("[data-quiz-check]").click()
+    expect(q).to_have_attribute("data-quiz-state", "correct" if right else "wrong")
+
+
+def test_a_quiz_answer_gets_feedback_survives_reload_and_shows_in_the_other_language(site_url, context):
+    """Breaks if answering gives no verdict or explanation, if a wrong answer does not show the right one, if
+    answers are lost on reload or not shared with the other language, if the home page does not count them per
+    stage, or if "Try again" does not forget the answer."""
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    first, second = quiz_ids(w.page)[:2]
+    q = w.page.locator(f'.quiz-question[data-quiz-id="{first}"]')
+    expect(q.locator(".quiz-explain")).to_be_hidden()
+    q.locator("[data-quiz-check]").click()  # nothing chosen yet
+    expect(q.locator(".quiz-verdict")).to_have_text("Choose an answer first.")
+    assert quiz_state(w.page, first) is None
+    answer_quiz(w.page, first, right=False)
+    expect(q.locator(".quiz-verdict")).to_contain_text("Not quite")
+    expect(q.locator(".quiz-explain")).to_be_visible()
+    expect(q.locator(".quiz-section a")).to_have_attribute("href", re.compile(r"^#\S+"))
+    assert q.locator(".quiz-choice.is-right").count() == len(q.get_attribute("data-quiz-answer").split())
+    assert q.locator(".quiz-choice.is-wrong").count() == 1
+    expect(q.locator("[data-quiz-retry]")).to_be_visible()
+    answer_quiz(w.page, second, right=True)
+    expect(w.page.locator(f'.quiz-question[data-quiz-id="{second}"] .quiz-verdict')).to_have_text("Right.")
+    w.page.reload(wait_until="networkidle")
+    assert [quiz_state(w.page, first), quiz_state(w.page, second)] == ["wrong", "correct"], "answers lost on reload"
+    w.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
+    assert [quiz_state(w.page, first), quiz_state(w.page, second)] == ["wrong", "correct"], "the Chinese page does not show them"
+    expect(w.page.locator(f'.quiz-question[data-quiz-id="{second}"] .quiz-verdict')).to_have_text("回答正确。")
+    for lang, text in (("en", "1 / {n} quiz answers right"), ("zh", "自测答对 1 / {n} 题")):
+        w.page.goto(f"{site_url}/{lang}/", wait_until="networkidle")
+        row = w.page.locator('[data-stage-progress][data-stage-pages*="attention"] [data-stage-quiz]')
+        n = len(row.get_attribute("data-stage-quiz").split())
+        expect(row).to_have_text(text.format(n=n))
+    w.page.goto(f"{site_url}/en/transformer/attention/", wait_until="networkidle")
+    q.locator("[data-quiz-retry]").click()
+    assert quiz_state(w.page, first) is None and q.locator("input:checked").count() == 0
+    expect(q.locator(".quiz-explain")).to_be_hidden()
+    stored = w.page.evaluate("JSON.parse(localStorage.getItem('llm-roadmap-progress')).quiz")
+    assert sorted(stored) == [second], stored
+    assert not w.errors and not w.foreign
+
+
+def test_a_quiz_can_be_answered_with_the_keyboard_and_is_labelled(site_url, context):
+    """Breaks if a question cannot be answered without a mouse (choose with the arrow keys, Tab to Check,
+    Enter), if focus is lost after answering, or if the question, its choices and its verdict are not exposed
+    to a screen reader (a legend, labelled inputs, a live region)."""
+    w = Watched(context, site_url)
+    w.page.goto(f"{site_url}/zh/transformer/attention/", wait_until="networkidle")
+    qid = w.page.eval_on_selector('.quiz-question:not([data-quiz-kind="multiple"])', "e => e.dataset.quizId")
+    q = w.page.locator(f'.quiz-question[data-quiz-id="{qid}"]')
+    for question in w.page.locator(".quiz-question").all():
+        assert question.evaluate("e => e.tagName") == "FIELDSET" and question.locator("legend").inner_text().strip()
+        expect(question.locator(".quiz-feedback")).to_have_attribute("role", "status")
+        for box in question.locator("input").all():
+            assert box.evaluate("e => !!e.closest('label') && e.closest('label').innerText.trim().length > 0")
+    q.locator("input").first.focus()
+    w.page.keyboard.press("ArrowDown")  # moves to, and selects, the next choice
+    assert q.locator("input:checked").count() == 1
+    w.page.keyboard.press("Tab")
+    assert w.page.evaluate("document.activeElement.hasAttribute('data-quiz-check')")
+    w.page.keyboard.press("Enter")
+    assert quiz_state(w.page, qid) in ("correct", "wrong")
+    assert w.page.evaluate("document.activeElement.hasAttribute('data-quiz-retry')"), "focus lost after answering"
+    w.page.keyboard.press("Enter")
+    assert quiz_state(w.page, qid) is None
+    assert w.page.evaluate("document.activeElement.type") in ("radio", "checkbox")
+    assert not w.errors and not w.foreign

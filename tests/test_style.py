@@ -1,7 +1,7 @@
 """Chinese house style (中文写作规范): one Chinese term per concept, 等 not et al., and no stray spaces.
 
 What breaks these tests, in the prose of docs/zh/**/*.md (outside fenced code, inline code, math, HTML comments
-and front matter) and in the `zh` and `def.zh` fields of docs/glossary.yml:
+and front matter) in the `zh` and `def.zh` fields of docs/glossary.yml, and in the `zh` texts of docs/quizzes/*.yml:
 - a variant that docs/zh_style.yml lists under `avoid` (正向传播 where the site writes 前向传播, "每个 batch" where it
   writes 每个批次), reported with the file, the line, the variant and the term to write instead;
 - a source line break between two Chinese characters (or a Chinese character and a full-width punctuation mark)
@@ -405,6 +405,44 @@ def glossary_problems(rules: list[Rule], uses: list[str], path: Path = GLOSSARY)
     return problems
 
 
+# --- the quizzes ---------------------------------------------------------------------------------------
+
+QUIZZES = sorted((DOCS / "quizzes").glob("*.yml"))
+
+
+def quiz_zh_fields(path: Path) -> list[tuple[int, str]]:
+    """(line, value) of every `zh` text in a quiz file (ask, explain, choices, section)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == "zh" and isinstance(v, yaml.ScalarNode):
+                    found.append((v.start_mark.line + 1, v.value))
+                else:
+                    walk(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                walk(v)
+
+    walk(yaml.compose(path.read_text(encoding="utf-8")))
+    return found
+
+
+def quiz_problems(rules: list[Rule], uses: list[str], path: Path) -> list[str]:
+    rel = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    problems = []
+    for line, value in quiz_zh_fields(path):
+        text = clean(value)
+        for s, e, rule in term_hits(text, rules, uses):
+            problems.append(term_message(f"{rel}:{line}", text, s, e, rule))
+        for m in ET_AL.finditer(text):
+            problems.append(f"{rel}:{line}: “{m.group(0)}”: write “等” (作者 等（年份）)")
+        for m in CJK_SPACE_CJK.finditer(value):
+            problems.append(f"{rel}:{line}: a space between “{m.group(1)}” and “{m.group(2)}” shows on the page: remove it")
+    return problems
+
+
 # --- the tests -------------------------------------------------------------------------------------------
 
 ZH_PAGES = sorted(p.relative_to(DOCS / "zh").as_posix() for p in (DOCS / "zh").rglob("*.md"))
@@ -457,6 +495,12 @@ def test_glossary_chinese_follows_the_house_style(style):
     problems = glossary_problems(style[1], style[2])
     assert not problems, report("problem(s) in the zh fields of docs/glossary.yml (fix the `zh` or `def.zh` text; "
                                 "a variant readers search for belongs in `aka`)", problems)
+
+
+@pytest.mark.parametrize("path", QUIZZES, ids=[p.stem for p in QUIZZES])
+def test_quiz_chinese_follows_the_house_style(style, path):
+    problems = quiz_problems(style[1], style[2], path)
+    assert not problems, report("problem(s) in the zh texts of a quiz", problems)
 
 
 def test_contributing_pages_explain_the_house_style():
@@ -567,6 +611,10 @@ def all_violations() -> dict[str, list[str]]:
     found = glossary_problems(rules, uses)
     if found:
         by_file["docs/glossary.yml"] = found
+    for path in QUIZZES:
+        found = quiz_problems(rules, uses, path)
+        if found:
+            by_file[path.relative_to(REPO_ROOT).as_posix()] = found
     return by_file
 
 
