@@ -77,6 +77,7 @@ LABELS = {
         "ready": "ready ({n} page{s})",
         "planned": "planned",
         "quiz_right": "{right} / {total} quiz answers right",
+        "quiz_heading": "Check yourself",
         "quiz_check": "Check",
         "quiz_retry": "Try again",
         "quiz_correct": "Right.",
@@ -122,6 +123,7 @@ LABELS = {
         "ready": "已完成（{n} 页）",
         "planned": "计划中",
         "quiz_right": "自测答对 {right} / {total} 题",
+        "quiz_heading": "自测",
         "quiz_check": "提交",
         "quiz_retry": "重新作答",
         "quiz_correct": "回答正确。",
@@ -440,12 +442,31 @@ def toc_anchor(toc, title: str) -> str | None:
 
 
 QUIZ_SECTION = re.compile(r'<a href="#" data-quiz-section="([0-9a-f]*)"')
+HTML_HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def html_headings(content: str) -> list[tuple[str, str]]:
+    """(anchor, text) of each h2 and h3 of rendered HTML, without markup or permalink signs: a notebook's
+    headings, which have no Markdown source and may have no table of contents."""
+    return [(m.group(2), html.unescape(re.sub(r"<[^>]+>", "", m.group(3))).replace("¶", "").strip())
+            for m in HTML_HEADING.finditer(content)]
+
+
+def notebook_quiz(content: str, page, config, lang: str, where: str) -> str:
+    """A notebook (a lab) has no Markdown for <!-- quiz -->: its quiz, when it has one, goes at the end of the
+    page under its own heading, rendered with the site's Markdown extensions like any other."""
+    import markdown as md
+
+    titles = "\n".join(f"## {text}" for _, text in html_headings(content))
+    source = quiz_block(page, lang, titles, where)
+    body = md.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs).convert(source)
+    return f'<h2 id="check-yourself">{html.escape(LABELS[lang]["quiz_heading"])}</h2>{body}'
 
 
 def link_quiz_sections(content: str, page, where: str) -> str:
     def link(m: re.Match) -> str:
         heading = bytes.fromhex(m.group(1)).decode()
-        anchor = toc_anchor(page.toc, heading)
+        anchor = toc_anchor(page.toc, heading) or next((a for a, t in html_headings(content) if t == heading), None)
         if anchor is None:
             fail(f"{where}: a quiz question links the section {heading!r}, which has no anchor in the page's table of "
                  "contents; fix its `section:` in docs/quizzes/")
@@ -595,12 +616,15 @@ def on_page_content(content: str, page, config, files) -> str:
     """Diagrams drawn in advance; topic pages: "Before this" under the title, "Next" and the mark-as-done
     button at the end."""
     _site["files"] = files  # notebooks skip on_page_markdown, so set the final files here too
-    content = inline_diagrams(content, f"docs/{_site['lang']}/{page.file.src_uri}")
-    content = link_quiz_sections(content, page, f"docs/{_site['lang']}/{page.file.src_uri}")
+    where = f"docs/{_site['lang']}/{page.file.src_uri}"
+    content = inline_diagrams(content, where)
     node = _site["site"].by_uri(page.file.src_uri)
+    lang = _site["lang"]
+    if node is not None and page.file.src_uri.endswith(".ipynb") and node.id in _site["quizzes"]:
+        content += notebook_quiz(content, page, config, lang, f"{where} (quiz at the end of the notebook)")
+    content = link_quiz_sections(content, page, where)
     if node is None:
         return content
-    lang = _site["lang"]
     before = before_box(page, node, lang)
     head, sep, rest = content.partition("</h1>")
     content = head + sep + before + rest if sep else before + content
