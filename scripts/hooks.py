@@ -76,6 +76,7 @@ LABELS = {
         "stage_head": ("Stage", "Pages", "Reading time", "Status"),
         "ready": "ready ({n} page{s})",
         "planned": "planned",
+        "in_progress": "being written ({n} of {total} pages)",
         "quiz_right": "{right} / {total} quiz answers right",
         "quiz_heading": "Check yourself",
         "quiz_check": "Check",
@@ -122,6 +123,7 @@ LABELS = {
         "stage_head": ("阶段", "页面", "阅读时间", "状态"),
         "ready": "已完成（{n} 页）",
         "planned": "计划中",
+        "in_progress": "编写中（已完成 {n} / {total} 页）",
         "quiz_right": "自测答对 {right} / {total} 题",
         "quiz_heading": "自测",
         "quiz_check": "提交",
@@ -287,11 +289,18 @@ def stages_block(page, lang: str) -> str:
     for sec in site.stage_sections():
         nodes = [n for n in site.nodes.values() if n.stage == sec["id"]]
         title = html.escape(sec["title"][lang])
+        planned = sec.get("planned") or []
         if nodes:
-            links = labels["sep"].join(page_link(page, n, lang) for n in nodes)
+            links = labels["sep"].join([page_link(page, n, lang) for n in nodes] +
+                                       [f'<span class="roadmap-planned">{html.escape(t[lang])}</span>' for t in planned])
             total = roadmap.duration(sum(roadmap.minutes(n.time[lang]) for n in nodes), lang)
-            status = html.escape(labels["ready"].format(n=len(nodes), s="" if len(nodes) == 1 else "s"))
-            rows.append(f'<tr data-stage="{sec["id"]}" class="is-ready"><td><strong>{title}</strong></td><td>{links}</td>'
+            if planned:  # some pages written, some still to come
+                status = html.escape(labels["in_progress"].format(n=len(nodes), total=len(nodes) + len(planned)))
+                css = "is-in-progress"
+            else:
+                status = html.escape(labels["ready"].format(n=len(nodes), s="" if len(nodes) == 1 else "s"))
+                css = "is-ready"
+            rows.append(f'<tr data-stage="{sec["id"]}" class="{css}"><td><strong>{title}</strong></td><td>{links}</td>'
                         f'<td>{total}</td><td><strong>{status}</strong></td></tr>')
         else:
             rows.append(f'<tr data-stage="{sec["id"]}" class="is-planned"><td>{title}</td>'

@@ -142,6 +142,10 @@ def load_sections(docs: Path) -> list[dict]:
                 problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no {lang} title")
             if "summary" in sec and lang not in (sec["summary"] or {}):
                 problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no {lang} summary")
+        for j, title in enumerate(sec.get("planned") or []):
+            if not isinstance(title, dict) or set(title) != set(LANGS):
+                problems.append(f"docs/roadmap.yml: section {sec['id']!r}, planned page #{j + 1}: write its title as "
+                                "{en: ..., zh: ...}")
         if not sec["pages"] and "summary" not in sec:
             problems.append(f"docs/roadmap.yml: section {sec['id']!r} has no pages; give it a summary: {{en: ..., zh: ...}} "
                             "to show it as a planned stage, or remove it")

@@ -160,7 +160,8 @@ def run(quick: bool, report: Path | None, extra: list[str]) -> int:
         try:
             build = BackgroundBuild(site, url)
             # The rest starts at once: most of it needs no site, and it keeps the cores busy while the build runs.
-            rest = pytest_phase("the rest", "not programs and not browser", cores + 1, extra, tmp, (site, url))
+            rest = pytest_phase("the rest", "not programs and not browser" + (" and not reruns" if quick else ""), cores + 1,
+                                extra, tmp, (site, url))
             phases += [build.phase(), rest]
             if not quick:
                 if phases[-2]["ok"]:

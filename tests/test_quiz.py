@@ -91,6 +91,7 @@ def run_program(root: Path, rel: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.reruns  # it runs a program (twice): in make test, not in make test-quick
 def test_the_right_choice_follows_the_record_and_a_lost_line_fails_the_build(tmp_path):
     """Breaks if a predict question's answer is anything but the current record: after the program changes and
     is rerun, the page must offer the new value; when the program stops printing the line, the build must fail

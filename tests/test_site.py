@@ -324,8 +324,8 @@ def test_hiding_excluded_blocks_from_search_keeps_everything_else():
 
 
 def stage_rows(home: str) -> dict[str, tuple[str, str]]:
-    """{stage id: (ready|planned, the row's HTML)} from the home page's stage table."""
-    return {m[0]: (m[1], m[2]) for m in re.findall(r'<tr data-stage="([^"]+)" class="is-(ready|planned)">(.*?)</tr>', home)}
+    """{stage id: (ready|in-progress|planned, the row's HTML)} from the home page's stage table."""
+    return {m[0]: (m[1], m[2]) for m in re.findall(r'<tr data-stage="([^"]+)" class="is-(ready|in-progress|planned)">(.*?)</tr>', home)}
 
 
 def test_the_home_stage_table_is_the_roadmap(built_site):
@@ -356,3 +356,14 @@ def test_a_stage_without_pages_shows_as_planned(setup_page):
     rows = stage_rows((setup_page / "site/en/index.html").read_text(encoding="utf-8"))
     assert rows["start"][0] == "ready" and "ready (1 page)" in rows["start"][1]
     assert rows["math"][0] == "planned" and "linear algebra" in rows["math"][1], "a stage left without pages is planned"
+
+
+def test_a_stage_with_pages_still_to_write_is_being_written(setup_page):
+    """Breaks if a stage whose pages are only partly written shows as ready (Stage 6 will land page by page)."""
+    edit(setup_page / "docs/roadmap.yml", lambda t: t.replace(  # the small copy's roadmap.yml, as yaml.safe_dump wrote it
+        "  - start/setup.md\n", '  - start/setup.md\n  planned: [{en: "Reading a model card", zh: "读懂模型卡"}]\n', 1))
+    proc = build_copy(setup_page, "en")
+    assert proc.returncode == 0, proc.stderr
+    rows = stage_rows((setup_page / "site/en/index.html").read_text(encoding="utf-8"))
+    assert rows["start"][0] == "in-progress" and "being written (1 of 2 pages)" in rows["start"][1], rows["start"]
+    assert "Reading a model card" in rows["start"][1]

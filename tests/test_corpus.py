@@ -1,0 +1,42 @@
+"""The shipped bilingual corpus (snippets/corpus/, made by scripts/corpus.py) that the programs of Stages 6-11
+read: it is what its snapshot record says, both languages are there, and it holds prose, not markup.
+
+What breaks these tests: an edited or truncated en.txt / zh.txt (the programs trained on it would silently
+learn from other text than the record says), a snapshot that kept code, math or HTML, or a corpus grown past
+the few megabytes a clone should carry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import corpus  # noqa: E402  (scripts/corpus.py, on the path through conftest)
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def test_the_corpus_is_its_recorded_snapshot():
+    meta = json.loads((corpus.CORPUS / "corpus.json").read_text(encoding="utf-8"))
+    for lang in corpus.LANGS:
+        text = (corpus.CORPUS / f"{lang}.txt").read_text(encoding="utf-8")
+        assert corpus.digest(text) == meta[lang]["sha256"], f"snippets/corpus/{lang}.txt is not the recorded snapshot"
+        assert text.count("\n") == meta[lang]["lines"] > 1000
+    assert sum((corpus.CORPUS / f"{lang}.txt").stat().st_size for lang in corpus.LANGS) <= MAX_BYTES
+
+
+def test_the_corpus_is_prose_in_both_languages():
+    en = (corpus.CORPUS / "en.txt").read_text(encoding="utf-8")
+    zh = (corpus.CORPUS / "zh.txt").read_text(encoding="utf-8")
+    assert len(corpus.HAN.findall(zh)) > 0.4 * len(re.sub(r"\s", "", zh)), "zh.txt is not mostly Chinese"
+    assert len(corpus.HAN.findall(en)) < 0.01 * len(en), "en.txt is not English"
+    for text in (en, zh):
+        assert "```" not in text and "$$" not in text and not re.search(r"<(div|span|p|a)\b", text), "markup in the corpus"
+        assert "--8<--" not in text and "<!--" not in text
+
+
+def test_the_snapshot_is_made_from_the_pages_in_roadmap_order():
+    """Breaks if the extraction keeps code or loses prose (checked on a small page made up here)."""
+    page = ("---\nid: x\n---\n\n# Title\n\nA first paragraph with `code` and $d_k$ and $\\sqrt{d}$,\nwrapped.\n\n"
+            "```python\nprint('no')\n```\n\n$$\nx^2\n$$\n\n- an item with a [link](../a.md) in it\n\n| a | b |\n")
+    assert corpus.paragraphs(page) == ["A first paragraph with code and d_k and, wrapped.", "an item with a link in it"]
