@@ -58,7 +58,7 @@ VERSIONED_PACKAGES = ("torch", "numpy", "matplotlib")
 # Libraries a few programs import (import name -> distribution): their versions join the hash, and the
 # recorded environment, of exactly the programs that import them.
 OPTIONAL_PACKAGES = {"sklearn": "scikit-learn", "sacrebleu": "sacrebleu", "rouge_score": "rouge-score", "pandas": "pandas",
-                     "transformers": "transformers", "tokenizers": "tokenizers", "jieba": "jieba"}
+                     "transformers": "transformers", "tokenizers": "tokenizers", "jieba": "jieba", "regex": "regex"}
 # Keys a manifest entry may have, and what each means (shown in the error for an unknown key).
 MANIFEST_KEYS = {
     "timeout": "seconds before the program is stopped (default 60)",

@@ -2,16 +2,23 @@
 read: it is what its snapshot record says, both languages are there, and it holds prose, not markup.
 
 What breaks these tests: an edited or truncated en.txt / zh.txt (the programs trained on it would silently
-learn from other text than the record says), a snapshot that kept code, math or HTML, or a corpus grown past
-the few megabytes a clone should carry.
+learn from other text than the record says), a snapshot that kept code, math or HTML, a corpus grown past
+the few megabytes a clone should carry, or a program that reads the corpus and, downloaded alone without it,
+fails with a traceback instead of saying what it needs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import corpus  # noqa: E402  (scripts/corpus.py, on the path through conftest)
+import pytest
+from conftest import REPO_ROOT, runner
 
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -40,3 +47,20 @@ def test_the_snapshot_is_made_from_the_pages_in_roadmap_order():
     page = ("---\nid: x\n---\n\n# Title\n\nA first paragraph with `code` and $d_k$ and $\\sqrt{d}$,\nwrapped.\n\n"
             "```python\nprint('no')\n```\n\n$$\nx^2\n$$\n\n- an item with a [link](../a.md) in it\n\n| a | b |\n")
     assert corpus.paragraphs(page) == ["A first paragraph with code and d_k and, wrapped.", "an item with a link in it"]
+
+
+CORPUS_READERS = [p for p in runner.discover(REPO_ROOT) if any(d.startswith("snippets/corpus/") for d in p.data)]
+
+
+@pytest.mark.reruns
+@pytest.mark.parametrize("program", CORPUS_READERS, ids=[p.rel for p in CORPUS_READERS])
+def test_a_program_without_the_corpus_says_how_to_get_it(tmp_path, program):
+    """Breaks if a program that reads the corpus, downloaded alone (so without snippets/corpus/), fails with a
+    traceback instead of one message naming the file it needs and how to get it."""
+    shutil.copy(program.path, tmp_path / program.path.name)
+    proc = subprocess.run([sys.executable, program.path.name], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "SNIPPET_OUT_DIR": str(tmp_path)})
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"{program.rel} ran without the corpus"
+    assert "Traceback" not in said, said
+    assert "snippets/corpus/" in said and "scripts/corpus.py" in said, said
