@@ -145,7 +145,7 @@ ax.set_xticks(N_LABELS, [str(n) for n in N_LABELS])
 ax.set_xlabel("labelled examples of the new task (log scale)")
 ax.set_ylabel("test accuracy")
 ax.set_title("Pre-trained features need far fewer labels")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left")   # the lines rise to the right; the top left is empty
 fig.tight_layout()
 fig.savefig(OUT_DIR / "paradigm_transfer.svg", metadata={"Date": None})
 print("figure: paradigm_transfer.svg")
