@@ -55,12 +55,23 @@ CORPUS_READERS = [p for p in runner.discover(REPO_ROOT) if any(d.startswith("sni
 @pytest.mark.reruns
 @pytest.mark.parametrize("program", CORPUS_READERS, ids=[p.rel for p in CORPUS_READERS])
 def test_a_program_without_the_corpus_says_how_to_get_it(tmp_path, program):
-    """Breaks if a program that reads the corpus, downloaded alone (so without snippets/corpus/), fails with a
-    traceback instead of one message naming the file it needs and how to get it."""
+    """Breaks if a program that reads the corpus, downloaded alone (so without snippets/corpus/), or run with a
+    damaged corpus file (not UTF-8), fails with a traceback instead of one message naming the file it needs and
+    how to get it back."""
     shutil.copy(program.path, tmp_path / program.path.name)
-    proc = subprocess.run([sys.executable, program.path.name], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "SNIPPET_OUT_DIR": str(tmp_path)})
-    said = proc.stdout + proc.stderr
-    assert proc.returncode != 0, f"{program.rel} ran without the corpus"
-    assert "Traceback" not in said, said
+
+    def run() -> str:
+        proc = subprocess.run([sys.executable, program.path.name], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "SNIPPET_OUT_DIR": str(tmp_path)})
+        said = proc.stdout + proc.stderr
+        assert proc.returncode != 0, f"{program.rel} ran without a readable corpus"
+        assert "Traceback" not in said, said
+        return said
+
+    said = run()  # no corpus at all
     assert "snippets/corpus/" in said and "scripts/corpus.py" in said, said
+    shutil.copytree(corpus.CORPUS, tmp_path / "snippets" / "corpus")
+    damaged = [d for d in program.data if d.startswith("snippets/corpus/")][-1]
+    (tmp_path / damaged).write_bytes(b"\xff\xfe not UTF-8 \xc3")
+    said = run()
+    assert damaged in said and "scripts/corpus.py" in said, said

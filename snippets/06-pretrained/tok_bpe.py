@@ -151,12 +151,14 @@ def train_library(texts, vocab_size, min_frequency):
     return tok, [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in merges]
 
 
+corpus_lines = []
 for path in CORPUS:
-    if not path.exists():
-        sys.exit(f"missing {path}: run this program from a clone of the repository "
-                 "(recreate the corpus with: python scripts/corpus.py)")
-en_lines = CORPUS[0].read_text(encoding="utf-8").splitlines()
-zh_lines = CORPUS[1].read_text(encoding="utf-8").splitlines()
+    try:                                # a missing or damaged corpus is a message, not a traceback
+        corpus_lines.append(path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"cannot read {path} ({type(exc).__name__}): run this program from a clone of the repository; "
+                 "restore the file with `git checkout snippets/corpus`, or recreate it with: python scripts/corpus.py")
+en_lines, zh_lines = corpus_lines
 train_texts = en_lines[:LINES] + zh_lines[:LINES]
 print(f"training text  : {LINES} English + {LINES} Chinese paragraphs, "
       f"{sum(len(t) for t in train_texts):,} characters")

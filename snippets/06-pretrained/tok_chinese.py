@@ -25,13 +25,13 @@ VOCAB_SIZES = [256, 512, 1000, 2000, 4000, 8000, 16000]
 OUT_DIR = Path(os.environ.get("SNIPPET_OUT_DIR", "."))
 jieba.setLogLevel(logging.WARNING)      # no "Building prefix dict" chatter
 
-for path in CORPUS.values():
-    if not path.exists():
-        sys.exit(f"missing {path}: run this program from a clone of the repository "
-                 "(recreate the corpus with: python scripts/corpus.py)")
 train, test = [], {}
 for lang, path in CORPUS.items():
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:                                # a missing or damaged corpus is a message, not a traceback
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"cannot read {path} ({type(exc).__name__}): run this program from a clone of the repository; "
+                 "restore the file with `git checkout snippets/corpus`, or recreate it with: python scripts/corpus.py")
     cut = int(len(lines) * (1 - HELD_OUT))
     train += lines[:cut]
     test[lang] = "\n".join(lines[cut:])
