@@ -113,6 +113,13 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def differing() -> list[str]:
+    """The shipped files (en.txt, zh.txt) that are missing or differ from the snapshot recorded in corpus.json."""
+    meta = json.loads((CORPUS / "corpus.json").read_text(encoding="utf-8"))
+    return [f"{lang}.txt" for lang in LANGS
+            if not (CORPUS / f"{lang}.txt").exists() or digest((CORPUS / f"{lang}.txt").read_text(encoding="utf-8")) != meta[lang]["sha256"]]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="verify the shipped files against corpus.json")
@@ -122,9 +129,7 @@ def main(argv: list[str]) -> int:
         if not meta_path.exists():
             print(f"{meta_path.relative_to(REPO_ROOT)} is missing: run `python scripts/corpus.py`", file=sys.stderr)
             return 1
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        bad = [f"{lang}.txt" for lang in LANGS
-               if not (CORPUS / f"{lang}.txt").exists() or digest((CORPUS / f"{lang}.txt").read_text(encoding="utf-8")) != meta[lang]["sha256"]]
+        bad = differing()
         if bad:
             print(f"snippets/corpus/{', '.join(bad)} differ from the snapshot recorded in corpus.json; restore them "
                   "with `git checkout snippets/corpus`, or take a new snapshot with `python scripts/corpus.py`", file=sys.stderr)

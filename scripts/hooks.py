@@ -389,7 +389,10 @@ def quiz_block(page, lang: str, markdown: str, where: str) -> str:
         fail(f"{where}: <!-- quiz --> but docs/quizzes/{node.id if node else '<page-id>'}.yml does not exist: write the "
              "page's questions there (see docs/en/contributing.md, 'Quizzes'), or remove the line")
     labels, titles = LABELS[lang], quiz.headings(markdown)
-    parts = ['<div class="quiz" data-search-exclude markdown>', ""]
+    data = {"full": labels["full"],
+            **{k: labels[f"quiz_{k}"] for k in ("correct", "wrong", "wrong_multiple", "none", "mark_right", "mark_yours")}}
+    attrs = " ".join(f'data-msg-{k.replace("_", "-")}="{html.escape(v)}"' for k, v in data.items())
+    parts = [f'<div class="quiz" data-search-exclude {attrs} markdown>', ""]
     for number, q in enumerate(questions, start=1):
         if q.program:
             ensure_fresh(_site["programs"][q.program], f"{where} (quiz question {q.id})")
@@ -430,9 +433,6 @@ def quiz_block(page, lang: str, markdown: str, where: str) -> str:
             "</fieldset>",
             "",
         ]
-    data = {k: labels[f"quiz_{k}"] for k in ("correct", "wrong", "wrong_multiple", "none", "mark_right", "mark_yours")}
-    attrs = " ".join(f'data-msg-{k.replace("_", "-")}="{html.escape(v)}"' for k, v in data.items())
-    parts[0] = f'<div class="quiz" data-search-exclude data-msg-full="{html.escape(labels["full"])}" {attrs} markdown>'
     parts += [f'<p class="quiz-note">{html.escape(labels["quiz_note"])}</p>', "</div>", ""]
     return "\n".join(parts)
 

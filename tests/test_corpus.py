@@ -24,10 +24,10 @@ MAX_BYTES = 4 * 1024 * 1024
 
 
 def test_the_corpus_is_its_recorded_snapshot():
+    assert not corpus.differing(), f"snippets/corpus/{corpus.differing()} is not the recorded snapshot"
     meta = json.loads((corpus.CORPUS / "corpus.json").read_text(encoding="utf-8"))
     for lang in corpus.LANGS:
         text = (corpus.CORPUS / f"{lang}.txt").read_text(encoding="utf-8")
-        assert corpus.digest(text) == meta[lang]["sha256"], f"snippets/corpus/{lang}.txt is not the recorded snapshot"
         assert text.count("\n") == meta[lang]["lines"] > 1000
     assert sum((corpus.CORPUS / f"{lang}.txt").stat().st_size for lang in corpus.LANGS) <= MAX_BYTES
 

@@ -26,6 +26,7 @@ from conftest import REPO_ROOT, build_copy, copy_repo, runner
 
 SITE = roadmap.load(REPO_ROOT / "docs")
 TOPIC_PAGES = sorted(SITE.nodes)  # the lab too: a notebook's quiz goes at its end
+PROGRAMS = {p.rel: p for p in runner.discover(REPO_ROOT)}
 FIELDSET = re.compile(r'<fieldset class="quiz-question" ([^>]*)>(.*?)</fieldset>', re.S)
 HEADING = {"en": "Check yourself", "zh": "自测"}
 
@@ -49,7 +50,7 @@ def built_page(site: Path, lang: str, uri: str) -> str:
 def test_every_topic_page_has_its_quiz_in_both_languages(built_site, page_id):
     """Breaks if a topic page has no quiz, too few or too many questions, the quiz outside a "Check yourself"
     section, or languages that ask different questions or offer different choices."""
-    questions = quiz.load_page(page_id, {p.rel: p for p in runner.discover(REPO_ROOT)})
+    questions = quiz.load_page(page_id, PROGRAMS)
     assert quiz.MIN_QUESTIONS <= len(questions) <= quiz.MAX_QUESTIONS
     uri = SITE.nodes[page_id].uri
     rendered = {}
@@ -73,12 +74,11 @@ def test_every_topic_page_has_its_quiz_in_both_languages(built_site, page_id):
 def test_predict_answers_on_the_pages_are_the_recorded_outputs(built_site):
     """Breaks if the right choice of any "what will it print?" question is not the value in the recorded
     output of its program, on either language's page."""
-    programs = {p.rel: p for p in runner.discover(REPO_ROOT)}
     checked = 0
     for page_id in TOPIC_PAGES:
         raw = quiz.yaml.safe_load(quiz.quiz_path(page_id).read_text(encoding="utf-8"))["questions"]
         for q in (q for q in raw if q["type"] == "predict"):
-            value, _ = quiz.read_value(programs[q["program"]], q["read"], page_id)
+            value, _ = quiz.read_value(PROGRAMS[q["program"]], q["read"], page_id)
             for lang in ("en", "zh"):
                 shown = next(r for r in rendered_questions(built_page(built_site, lang, SITE.nodes[page_id].uri)) if r["id"] == q["id"])
                 assert [shown["choices"][k] for k in shown["right"]] == [value], (lang, q["id"], shown, value)

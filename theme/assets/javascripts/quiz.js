@@ -101,14 +101,14 @@
       }
       var ok = sameSet(pick, rightKeys(q));
       data.quiz[id] = { ok: ok, pick: pick, date: new Date().toISOString().slice(0, 10) };
-      var saved = P.write(data); // renders every question, this one included
-      show(q, pick);
-      if (!saved) saveFailed(q);
+      if (!P.write(data)) { // a save renders every question, this one included; unsaved, show it anyway
+        show(q, pick);
+        saveFailed(q);
+      }
       q.querySelector("[data-quiz-retry]").focus();
     } else {
       delete data.quiz[id];
-      P.write(data);
-      clear(q);
+      if (!P.write(data)) clear(q);
       q.querySelector("input").focus();
     }
   });
