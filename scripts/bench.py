@@ -58,8 +58,9 @@ KIB, MIB, GIB = 1024, 1024 ** 2, 1024 ** 3
 # computed from this machine's figures: PROGRAM_PHASE_SLACK x (sum of the programs' standalone times) / cores.
 BUDGETS = {
     "cold_regeneration_s": 300.0,
-    "slowest_program_s": 20.0,
+    "slowest_program_s": 20.0,  # labs apart: a lab is a longer walk-through with its own budget
     "median_program_s": 3.0,
+    "slowest_lab_s": 300.0,
     "noop_make_snippets_s": 2.0,
     "noop_make_site_s": 30.0,
     "topic_page_transfer_bytes": 500 * 1000,
@@ -224,10 +225,12 @@ def run(skip_cold: bool, skip_env: bool, skip_tests: bool) -> dict:
             figures["programs_standalone_s"] = timed([*runner, "--verify", "-j", "1", "--timings",
                                                       str(work / "t-one.json")], work, "the programs run alone")
             programs = json.loads((work / "t-one.json").read_text())
-            walls = [row["wall_s"] for row in programs]
+            is_lab = lambda row: Path(row["program"]).name.startswith("lab_")  # noqa: E731
+            walls = [row["wall_s"] for row in programs if not is_lab(row)]
             figures["programs"] = len(programs)
             figures["slowest_program_s"] = max(walls)
             figures["median_program_s"] = statistics.median(walls)
+            figures["slowest_lab_s"] = max((row["wall_s"] for row in programs if is_lab(row)), default=0.0)
             figures["peak_program_memory_bytes"] = max(row["max_rss_bytes"] or 0 for row in programs)
             figures["total_program_cpu_s"] = sum(row["cpu_s"] or 0 for row in programs)
             budgets["test_programs_s"] = PROGRAM_PHASE_SLACK * figures["programs_standalone_s"] / cores
@@ -290,7 +293,8 @@ LABELS = {
     "cold_regeneration_s": "cold regeneration, workers = cores",
     "programs_standalone_s": "every program alone, one after another",
     "programs": "programs (incl. labs)",
-    "slowest_program_s": "slowest program (wall, alone)",
+    "slowest_program_s": "slowest program, labs apart (wall, alone)",
+    "slowest_lab_s": "slowest lab (wall, alone)",
     "median_program_s": "median program (wall, alone)",
     "peak_program_memory_bytes": "peak memory of any program",
     "total_program_cpu_s": "CPU time of all programs",

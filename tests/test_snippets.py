@@ -68,6 +68,33 @@ def test_a_lab_run_as_a_plain_script_prints_its_recorded_output(lab, runs):
     assert not problems, f"{lab.rel} run as a plain script (python {lab.name}.py):\n" + "\n".join(problems)
 
 
+def local_loads_only(source):
+    """What is wrong with the program's from_pretrained calls, or "" when each one loads a folder that the
+    program saved itself (it calls save_pretrained) and forbids the hub (local_files_only=True)."""
+    for match in re.finditer(r"from_pretrained\(", source):
+        depth, end = 1, match.end()
+        while depth and end < len(source):
+            depth += {"(": 1, ")": -1}.get(source[end], 0)
+            end += 1
+        call = source[match.start():end]
+        if "local_files_only=True" not in call:
+            return f"{call!r} must pass local_files_only=True"
+        if re.match(r"from_pretrained\(\s*[\"']", call):
+            return f"{call!r} names a model by a string; load the folder the program saved"
+        if "save_pretrained(" not in source:
+            return f"{call!r} loads a folder the program did not save (no save_pretrained)"
+    return ""
+
+
+def test_local_loads_only_tells_a_saved_folder_from_a_download():
+    """Breaks if the shape rule lets a program load a model from the hub."""
+    saved = 'model.save_pretrained(out)\nAutoModelForCausalLM.from_pretrained(out, local_files_only=True)'
+    assert local_loads_only(saved) == ""
+    assert "local_files_only" in local_loads_only('model.save_pretrained(out)\nAutoModel.from_pretrained(out)')
+    assert "by a string" in local_loads_only('save_pretrained(o)\nAutoModel.from_pretrained("gpt2", local_files_only=True)')
+    assert "did not save" in local_loads_only('AutoModel.from_pretrained(folder, local_files_only=True)')
+
+
 @pytest.mark.parametrize("program", PROGRAMS, ids=IDS)
 def test_program_shape(program):
     """The conventions a reader relies on when copying a single file (docs/en/contributing.md)."""
@@ -78,6 +105,8 @@ def test_program_shape(program):
         assert "torch.cuda.is_available()" in source, f"{program.rel}: needs the DEVICE line (CPU-first, GPU when present)"
         assert "manual_seed" in source, f"{program.rel}: seed the random generators"
     assert "assert " in source, f"{program.rel}: a program asserts the claim its page makes"
-    for forbidden in ("urllib", "requests.", "from_pretrained", "load_dataset", "snapshot_download"):
+    for forbidden in ("urllib", "requests.", "load_dataset", "snapshot_download", "hf_hub_download"):
         assert forbidden not in source, f"{program.rel}: programs download nothing ({forbidden!r})"
+    problem = local_loads_only(source)
+    assert not problem, f"{program.rel}: programs download nothing: {problem}"
     assert "from snippets" not in source and "import scripts" not in source, f"{program.rel}: must be standalone"
