@@ -29,7 +29,6 @@ import roadmap  # noqa: E402  (scripts/roadmap.py)
 
 CORPUS = REPO_ROOT / "snippets" / "corpus"
 LANGS = ("en", "zh")
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -53,7 +52,7 @@ def inline(text: str) -> str:
 def paragraphs(markdown: str) -> list[str]:
     """The prose paragraphs of a page, each as one line of plain text."""
     body = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
-    out, current, fence, in_math = [], [], None, False
+    out, current, in_math = [], [], False
 
     def flush():
         text = inline(" ".join(current))
@@ -61,15 +60,9 @@ def paragraphs(markdown: str) -> list[str]:
             out.append(text)
         current.clear()
 
-    for line in body.splitlines():
-        m = FENCE.match(line)
-        if fence is None and m:
+    for line, in_code in roadmap.fenced(body.splitlines()):
+        if in_code:
             flush()
-            fence = m.group(1)
-            continue
-        if fence is not None:
-            if m and m.group(1).startswith(fence[0] * len(fence)) and line.strip() == m.group(1):
-                fence = None
             continue
         if line.strip().startswith("$$"):
             flush()

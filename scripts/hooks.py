@@ -42,7 +42,6 @@ VENDOR_URL = "assets/vendor"
 SHORTCODE = re.compile(r"^<!--\s*snippet:\s*(?P<path>\S+)\s*-->\s*$")
 MARKER = re.compile(r"^<!--\s*(?P<name>roadmap-map|roadmap-progress|roadmap-stages|glossary|quiz)\s*-->\s*$")
 SHORTCODE_LIKE = re.compile(r"^\s*<!--\s*snippets?\b", re.IGNORECASE)  # what an author meant as a shortcode
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 LABELS = {
     "en": {
@@ -561,15 +560,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     _site["files"] = files  # the final collection: plugins (mkdocs-jupyter) replace files after on_files
     lines = markdown.split("\n")
     out: list[str] = []
-    fence: str | None = None
     offset = front_matter_lines(page)
-    for number, line in enumerate(lines, start=1 + offset):
-        m_fence = FENCE.match(line)
-        if fence is None and m_fence:
-            fence = m_fence.group(1)
-        elif fence is not None and m_fence and m_fence.group(1).startswith(fence[0] * len(fence)) and line.strip() == m_fence.group(1):
-            fence = None
-        if fence is None:
+    for number, (line, in_code) in enumerate(roadmap.fenced(lines), start=1 + offset):
+        if not in_code:
             m = SHORTCODE.match(line)
             if m:
                 out.append(render_snippet(m.group("path"), page, lang))

@@ -34,6 +34,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import roadmap  # noqa: E402  (scripts/roadmap.py)
 import snippets as runner  # noqa: E402  (scripts/snippets.py)
 
 QUIZ_DIR = REPO_ROOT / "docs" / "quizzes"
@@ -285,18 +286,8 @@ def load_all(page_ids: list[str] | dict[str, str], root: Path = REPO_ROOT) -> di
 
 def headings(markdown: str) -> list[str]:
     """The section headings of a page's Markdown (## and ###), outside code fences: for the check below."""
-    out, fence = [], None
-    for line in markdown.splitlines():
-        m = re.match(r"^\s*(`{3,}|~{3,})", line)
-        if m:
-            if fence is None:
-                fence = m.group(1)
-            elif m.group(1).startswith(fence):
-                fence = None
-            continue
-        if fence is None and (h := re.match(r"^#{2,3}\s+(.*?)\s*#*\s*$", line)):
-            out.append(h.group(1))
-    return out
+    return [h.group(1) for line, in_code in roadmap.fenced(markdown.splitlines())
+            if not in_code and (h := re.match(r"^#{2,3}\s+(.*?)\s*#*\s*$", line))]
 
 
 def section_heading(section: int | dict[str, str], titles: list[str], lang: str) -> str | None:

@@ -16,6 +16,24 @@ from typing import Callable
 import yaml
 from mkdocs.utils import meta
 
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def fenced(lines):
+    """Yield each Markdown line with True where it belongs to a code fence, its opening and closing lines
+    included. As in CommonMark, a fence closes on a line holding only a run of the same character at least
+    as long as the opening one."""
+    fence = None
+    for line in lines:
+        m = FENCE.match(line)
+        if fence is None:
+            fence = m.group(1) if m else None
+            yield line, fence is not None
+            continue
+        if m and m.group(1).startswith(fence[0] * len(fence)) and line.strip() == m.group(1):
+            fence = None
+        yield line, True
+
 LANGS = ("en", "zh")
 LEVELS = ("beginner", "intermediate", "advanced")
 # Front-matter keys a page may use: ours, then mkdocs-material's.
