@@ -10,6 +10,7 @@ runner records as the lab's output. The runner calls this in a child process, wi
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from pathlib import Path
 
@@ -77,6 +78,10 @@ def main(argv: list[str]) -> int:
     from nbclient.exceptions import CellExecutionError
 
     src, out_dir = Path(argv[0]), Path(argv[1])
+    # The kernel draws what plt.show() shows into the notebook, as SVG like every figure on the site (the
+    # runner's Agg backend would draw nothing); SOURCE_DATE_EPOCH fixes the date matplotlib writes into it.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     client = NotebookClient(
@@ -85,6 +90,7 @@ def main(argv: list[str]) -> int:
         timeout=None,  # the runner enforces the lab's timeout on this whole process
         allow_errors=False,
         record_timing=False,
+        extra_arguments=["--InlineBackend.figure_formats=svg"],
         resources={"metadata": {"path": str(Path.cwd())}},
     )
     try:

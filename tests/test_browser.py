@@ -297,6 +297,8 @@ def test_lab_notebook_renders_with_outputs_and_download(site_url, context):
     w.page.goto(f"{site_url}/zh/transformer/lab-tiny-transformer/", wait_until="networkidle")
     assert w.page.locator(".jupyter-wrapper").count() == 1
     assert w.page.locator(".jp-OutputArea-output").count() > 0, "the notebook shows no outputs"
+    assert w.page.locator(".jp-OutputArea-output svg, .jp-OutputArea-output img").count() > 0, \
+        "the loss curve that plt.show() draws is missing from the notebook (scripts/labs.py: inline backend)"
     assert w.page.locator("a.lab-download[href$='lab-tiny-transformer.ipynb']").count() == 1, "no download link for the notebook"
     assert w.page.locator("a.lab-download[href$='lab_tiny_transformer.py']").count() == 1, "no link to the lab's source"
     text = w.page.locator(".jupyter-wrapper").inner_text()

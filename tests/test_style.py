@@ -445,11 +445,40 @@ def quiz_problems(rules: list[Rule], uses: list[str], path: Path) -> list[str]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-ZH_PAGES = sorted(p.relative_to(DOCS / "zh").as_posix() for p in (DOCS / "zh").rglob("*.md"))
+# The Chinese pages, and the labs whose Chinese Markdown cells become the zh notebooks (checked in the lab's
+# source, so that a problem is reported at the line an author edits).
+LABS = sorted((REPO_ROOT / "snippets").glob("*/lab_*.py"))
+ZH_PAGES = sorted(p.relative_to(DOCS / "zh").as_posix() for p in (DOCS / "zh").rglob("*.md")) + [
+    lab.relative_to(REPO_ROOT).as_posix() for lab in LABS]
+
+
+def zh_cells(source: str) -> str:
+    """A lab's Chinese Markdown cells as Markdown, each line at its line number in the lab; every other line
+    of the lab is left blank."""
+    out, in_zh = [], False
+    for line in source.split("\n"):
+        if line.startswith("# %%"):
+            in_zh = line.startswith("# %% [markdown]") and '"zh"' in line
+            out.append("")
+        elif in_zh and line.startswith("#"):
+            out.append(line[2:] if line.startswith("# ") else line[1:])
+        else:
+            out.append("")
+    return "\n".join(out)
 
 
 def read_page(page: str) -> tuple[str, str]:
+    if page.startswith("snippets/"):
+        return page, zh_cells((REPO_ROOT / page).read_text(encoding="utf-8"))
     return f"docs/zh/{page}", (DOCS / "zh" / page).read_text(encoding="utf-8")
+
+
+def test_a_labs_chinese_cells_are_checked_at_their_lines():
+    """Breaks if the zh notebooks' text escapes the house-style checks."""
+    lab = '# %% [markdown] tags=["en"]\n# Hello\n\n# %% [markdown] tags=["zh"]\n# 你好\n# 世界\n\n# %%\nx = 1  # 中文'
+    text = zh_cells(lab)
+    assert text.split("\n")[4:6] == ["你好", "世界"] and "Hello" not in text and "x = 1" not in text
+    assert line_break_problems("lab.py", text) and ":5:" in line_break_problems("lab.py", text)[0]
 
 
 @pytest.fixture(scope="module")
