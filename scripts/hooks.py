@@ -800,6 +800,18 @@ def tag_teaching_pages(docs: list[dict]) -> list[dict]:
     return docs
 
 
+def without_notebook_duplicates(docs: list[dict]) -> list[dict]:
+    """The search index with a notebook page's own entry emptied of text. Material indexes a Markdown page's
+    text before its first heading there, but a notebook's whole text, code and outputs included, while its
+    sections are indexed again each on its own: a lab outranked the page that answers "how should I start",
+    having the word six times over."""
+    notebooks = {f.url for f in _site["files"] if f.src_uri.endswith(".ipynb")}
+    for doc in docs:
+        if doc["location"] in notebooks:
+            doc["text"] = ""
+    return docs
+
+
 def on_post_build(config) -> None:
     workers = sorted(Path(config.site_dir, "assets", "javascripts", "workers").glob("search.*.min.js"))
     if not workers:
@@ -812,7 +824,7 @@ def on_post_build(config) -> None:
     if not index.exists():
         fail("search/search_index.json was not written; the hook must run after Material's search plugin")
     data = json.loads(index.read_text(encoding="utf-8"))
-    data["docs"] = tag_teaching_pages(data["docs"])
+    data["docs"] = tag_teaching_pages(without_notebook_duplicates(data["docs"]))
     data["config"]["fields"]["tags"]["boost"] = TAG_BOOST
     tmp = index.with_name(".search_index.json.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

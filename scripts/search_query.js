@@ -18,6 +18,9 @@ var LLM_STOP_WORDS = new Set((
   "什么 什么样 怎么 怎样 怎么样 如何 为什么 为何 哪些 哪个 哪种 多少 多大 是否 是 的 地 得 了 吗 呢 吧 啊 和 与 及 " +
   "或 还是 以及 一个 一种 有 要 会 能 可以 应该 需要 我 你 我们 在 中 对 把 被 给 用 做 就 都 也 这 那 这个 那个 之 其"
 ).split(" "));
+// Words on nearly every page of this site: looked up as part of a glossary term ("large model", "save a
+// model"), not on their own, or a page with "model" in its title answered every question that mentions one.
+var LLM_WEAK_WORDS = new Set(["model", "models", "模型"]);
 var LLM_HAN = /^[\u3400-\u4dbf\u4e00-\u9fff]+$/;
 
 // An English plural made singular, as scripts/hooks.py does for the glossary's terms (SINGULAR).
@@ -45,6 +48,7 @@ function llmQueryTerms(terms) {
   var kept = terms.filter(function (t) { return !LLM_STOP_WORDS.has(word(t)); });
   if (!kept.length) kept = terms;
   var words = [];  // a term such as multi-head* still holds separators here: lunr splits it later, as here
+  var looked = kept.filter(function (t) { return !LLM_WEAK_WORDS.has(word(t)); });
   kept.forEach(function (t) {
     word(t).split(lunr.tokenizer.separator).forEach(function (w) {
       if (/^[a-z0-9_]+$|^[\u3400-\u4dbf\u4e00-\u9fff]+$/.test(w)) words.push(llmSingular(w));
@@ -55,7 +59,7 @@ function llmQueryTerms(terms) {
   for (var n = 1; n <= 4; n++) {  // a longer term is the more specific: boost n squared
     for (var i = 0; i + n <= words.length; i++) keys.push(llmTermKey(words.slice(i, i + n)) + "^" + n * n);
   }
-  var out = kept.map(function (t) {
+  var out = (looked.length ? looked : kept).map(function (t) {
     if (/^[\x00-\x7f]{1,2}\*$/.test(t)) return t.slice(0, -1);  // "kv", "d": whole words only
     var m = /^([a-z0-9_]{4,})\*$/.exec(t.toLowerCase());
     return m ? llmStem(m[1]) + "*" : t;

@@ -32,10 +32,11 @@ torch.manual_seed(SEED)
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"   # masking is cheap: everything runs on the CPU
 OUT_DIR = Path(os.environ.get("SNIPPET_OUT_DIR", "."))
 
-if not CORPUS.exists():
-    sys.exit(f"{CORPUS} not found: run this program from a clone of the repository "
-             "(recreate the corpus with python scripts/corpus.py)")
-paragraphs = CORPUS.read_text(encoding="utf-8").splitlines()
+try:                                    # a missing or damaged corpus is a message, not a traceback
+    paragraphs = CORPUS.read_text(encoding="utf-8").splitlines()
+except (OSError, UnicodeDecodeError) as exc:
+    sys.exit(f"{CORPUS}: cannot read it ({type(exc).__name__}). Run this program from a clone of the repository; "
+             "restore the file with `git checkout snippets/corpus`, or recreate it with: python scripts/corpus.py")
 
 # --- a small BERT-style WordPiece vocabulary, counted here (nothing downloaded) ---
 # (The `tokenizers` WordPiece trainer breaks ties in hash order, so its vocabulary changes from run to run;
