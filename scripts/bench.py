@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 from chromium import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve
+import snippets  # scripts/snippets.py: the environment of a reader's run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "benchmarks" / "results.json"
@@ -225,24 +226,22 @@ def run(skip_cold: bool, skip_env: bool, skip_tests: bool) -> dict:
             figures["programs_standalone_s"] = timed([*runner, "--verify", "-j", "1", "--timings",
                                                       str(work / "t-one.json")], work, "the programs run alone")
             programs = json.loads((work / "t-one.json").read_text())
-            is_lab = lambda row: Path(row["program"]).name.startswith("lab_")  # noqa: E731
-            walls = [row["wall_s"] for row in programs if not is_lab(row)]
+            walls = [row["wall_s"] for row in programs if not row["notebook"]]  # labs run as notebooks here
             figures["programs"] = len(programs)
             figures["slowest_program_s"] = max(walls)
             figures["median_program_s"] = statistics.median(walls)
-            figures["slowest_lab_s"] = max((row["wall_s"] for row in programs if is_lab(row)), default=0.0)
+            figures["slowest_lab_s"] = max((row["wall_s"] for row in programs if row["notebook"]), default=0.0)
             figures["peak_program_memory_bytes"] = max(row["max_rss_bytes"] or 0 for row in programs)
             figures["total_program_cpu_s"] = sum(row["cpu_s"] or 0 for row in programs)
             # make test runs each lab twice: into its notebooks (timed above) and as a plain script (timed here),
             # so the program phase's budget counts both runs.
             figures["labs_as_scripts_s"] = 0.0
-            for row in programs:
-                if is_lab(row):
-                    out = Path(tmp) / "lab-as-script"
-                    shutil.rmtree(out, ignore_errors=True)
-                    out.mkdir()
-                    env = dict(os.environ, SNIPPET_OUT_DIR=str(out), MPLBACKEND="Agg", OMP_WAIT_POLICY="PASSIVE")
-                    figures["labs_as_scripts_s"] += timed([py, row["program"]], work, f"{row['program']} as a plain script", env=env)
+            for row in (row for row in programs if row["notebook"]):
+                out = Path(tmp) / "lab-as-script"
+                shutil.rmtree(out, ignore_errors=True)
+                out.mkdir()
+                env = dict(snippets.reader_env("cpu"), SNIPPET_OUT_DIR=str(out))
+                figures["labs_as_scripts_s"] += timed([py, row["program"]], work, f"{row['program']} as a plain script", env=env)
             budgets["test_programs_s"] = PROGRAM_PHASE_SLACK * (
                 figures["programs_standalone_s"] + figures["labs_as_scripts_s"]) / cores
 
